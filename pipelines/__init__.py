@@ -1,0 +1,1 @@
+"""Client Insights: the Dagster code location."""
