@@ -1,0 +1,29 @@
+# Set-up is part of every target: a fresh clone needs only python3 (3.11) and make.
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: demo test test-scale lint bench-extraction
+
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+.venv/.synced: uv.lock pyproject.toml $(UV)
+	$(UV) sync --frozen
+	touch $@
+
+demo: .venv/.synced
+	.venv/bin/insights demo
+
+test: .venv/.synced
+	.venv/bin/pytest
+
+test-scale: .venv/.synced
+	.venv/bin/pytest -m scale
+
+lint: .venv/.synced
+	.venv/bin/ruff check pipelines tests benchmarks
+
+bench-extraction: .venv/.synced
+	.venv/bin/python benchmarks/extraction_throughput.py

@@ -1,0 +1,186 @@
+"""Dagster assets that extract the Client Spaces API into the Parquet landing zone.
+
+Their keys (`landing/<entity>`) are the keys of the dbt sources over the same files, so the
+lineage runs unbroken from the API to the marts.
+"""
+
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import dagster as dg
+
+from pipelines.extraction.documents import ExtractionRun, SpaceOutcome, extract_documents
+from pipelines.extraction.lists import ListOutcome, current_spaces, extract_list
+from pipelines.landing.marks import MarkStore
+from pipelines.landing.zone import LandingZone
+from pipelines.resources.client_spaces import ClientSpacesApi
+from pipelines.resources.settings_resource import InsightsSettings
+
+LANDING_GROUP = "landing"
+
+
+def start_run(context: dg.AssetExecutionContext, settings: InsightsSettings) -> ExtractionRun:
+    config = settings.get()
+    now = datetime.now(UTC)
+    zone = LandingZone(config.landing_dir)
+    return ExtractionRun(
+        zone=zone,
+        marks=MarkStore(config.state_dir),
+        # One batch id per run and step, sortable by time, traceable to the Dagster run.
+        batch_id=f"{now:%Y%m%dT%H%M%S}Z-{context.run_id[:8]}",
+        extracted_at=now,
+        lookback=timedelta(minutes=config.lookback_minutes),
+    )
+
+
+def _top_reasons(reasons: dict[str, int], limit: int = 5) -> dict[str, int]:
+    return dict(sorted(reasons.items(), key=lambda item: -item[1])[:limit])
+
+
+def _list_asset(entity: str, description: str):
+    @dg.asset(
+        name=entity,
+        key_prefix=[LANDING_GROUP],
+        group_name=LANDING_GROUP,
+        kinds={"python", "parquet"},
+        description=description,
+    )
+    def _asset(
+        context: dg.AssetExecutionContext,
+        settings: dg.ResourceParam[InsightsSettings],
+        api: dg.ResourceParam[ClientSpacesApi],
+    ) -> dg.MaterializeResult:
+        run = start_run(context, settings)
+        with api.client() as client:
+            outcome: ListOutcome = extract_list(client, run, entity)
+        record = {
+            "extracted_at": run.extracted_at, "status": "ok", "fetched": outcome.fetched,
+            "landed": outcome.landed, "new_versions": outcome.new_versions,
+            "quarantined": outcome.quarantined, "failures": "[]",
+        }
+        run.zone.record_batch(entity, run.batch_id, record)
+        context.log.info(
+            f"{entity}: fetched {outcome.fetched}, landed {outcome.landed} "
+            f"({outcome.new_versions} new), quarantined {outcome.quarantined}"
+        )
+        return dg.MaterializeResult(metadata={
+            "batch_id": run.batch_id,
+            "fetched": outcome.fetched,
+            "landed": outcome.landed,
+            "new_versions": outcome.new_versions,
+            "quarantined": outcome.quarantined,
+            "duplicates_in_answer": outcome.duplicates,
+            "quarantine_reasons": dg.MetadataValue.json(_top_reasons(outcome.reasons)),
+            "dagster/row_count": outcome.new_versions,
+        })
+
+    return _asset
+
+
+landing_spaces = _list_asset(
+    "spaces", "Client spaces linked to the firm, every link status; new versions appended."
+)
+landing_users = _list_asset("users", "Team members of the firm; new versions appended.")
+landing_assignments = _list_asset(
+    "assignments", "Complete set of team member to client assignments, landed every run."
+)
+
+
+@dg.asset(
+    name="documents",
+    key_prefix=[LANDING_GROUP],
+    group_name=LANDING_GROUP,
+    kinds={"python", "parquet"},
+    deps=[landing_spaces],
+    description=(
+        "Document versions of every ACTIVE client space, extracted incrementally "
+        "(high-water mark minus lookback) and de-duplicated on (document_id, updated_at)."
+    ),
+    check_specs=[
+        dg.AssetCheckSpec("every_space_read", asset=["landing", "documents"], blocking=True,
+                          description="No active space failed to extract in this run."),
+        dg.AssetCheckSpec("fetched_equals_landed_plus_quarantined",
+                          asset=["landing", "documents"], blocking=True,
+                          description="Every fetched record was landed or quarantined."),
+    ],
+)
+def landing_documents(
+    context: dg.AssetExecutionContext,
+    settings: dg.ResourceParam[InsightsSettings],
+    api: dg.ResourceParam[ClientSpacesApi],
+) -> dg.MaterializeResult:
+    run = start_run(context, settings)
+    removed = run.zone.remove_partials()
+    if removed:
+        context.log.warning(f"removed {removed} partial file(s) left by an interrupted run")
+    spaces = current_spaces(run.zone)
+    if spaces.is_empty():
+        raise dg.Failure("no spaces are landed yet: materialize landing/spaces first")
+    active = spaces.filter(spaces["link_status"] == "ACTIVE")["id"].sort().to_list()
+    context.log.info(f"documents: reading {len(active)} active of {spaces.height} spaces")
+    with api.client() as client:
+        outcomes = extract_documents(
+            client, run, active, concurrency=settings.get().api_concurrency,
+            progress=context.log.info,
+        )
+    return _documents_result(context, run, outcomes)
+
+
+def _documents_result(
+    context: dg.AssetExecutionContext, run: ExtractionRun, outcomes: list[SpaceOutcome]
+) -> dg.MaterializeResult:
+    totals = {k: sum(getattr(o, k) for o in outcomes)
+              for k in ("fetched", "landed", "new_versions", "quarantined")}
+    unreadable = [
+        {"space_id": o.space_id, "status": o.status, "error": o.error}
+        for o in outcomes if o.status != "ok"
+    ]
+    failed = [u for u in unreadable if u["status"] == "failed"]
+    reasons: dict[str, int] = {}
+    for outcome in outcomes:
+        for reason, count in outcome.reasons.items():
+            reasons[reason] = reasons.get(reason, 0) + count
+    run.zone.record_batch("documents", run.batch_id, {
+        "extracted_at": run.extracted_at,
+        "status": "failed_spaces" if failed else "ok",
+        **totals,
+        "failures": json.dumps(unreadable),
+    })
+    for item in unreadable:
+        log = context.log.error if item["status"] == "failed" else context.log.warning
+        log(f"space {item['space_id']}: {item['status']}" + (f": {item['error']}" if item["error"] else ""))
+    context.log.info(
+        f"documents: fetched {totals['fetched']:,}, landed {totals['landed']:,} "
+        f"({totals['new_versions']:,} new), quarantined {totals['quarantined']:,}, "
+        f"{len(unreadable)} space(s) unreadable"
+    )
+    reconciled = totals["fetched"] == totals["landed"] + totals["quarantined"]
+    return dg.MaterializeResult(
+        metadata={
+            "batch_id": run.batch_id,
+            **totals,
+            "spaces_read": sum(o.status == "ok" for o in outcomes),
+            "spaces_unreadable": dg.MetadataValue.json(unreadable),
+            "quarantine_reasons": dg.MetadataValue.json(_top_reasons(reasons)),
+            "dagster/row_count": totals["new_versions"],
+        },
+        check_results=[
+            dg.AssetCheckResult(
+                check_name="every_space_read",
+                passed=not failed,
+                severity=dg.AssetCheckSeverity.ERROR,
+                metadata={"failed_spaces": dg.MetadataValue.json(failed)},
+                description="Access revoked and removed spaces are reported, not failures.",
+            ),
+            dg.AssetCheckResult(
+                check_name="fetched_equals_landed_plus_quarantined",
+                passed=reconciled,
+                severity=dg.AssetCheckSeverity.ERROR,
+                metadata=totals,
+            ),
+        ],
+    )
+
+
+LANDING_ASSETS = [landing_spaces, landing_users, landing_assignments, landing_documents]

@@ -1,0 +1,123 @@
+"""The `insights` console script: demo, refresh and simulate (see shared/contracts/operations.md)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from datetime import UTC, datetime
+
+from pipelines.refresh import RefreshOutcome, run_refresh
+from pipelines.resources.client_spaces import ClientSpacesApi, SimulatedClientSpacesApi
+from pipelines.resources.settings_resource import InsightsSettings
+from pipelines.settings import SettingsError, load_settings
+
+
+def _print(line: str = "") -> None:
+    print(line, flush=True)
+
+
+def _summary(outcome: RefreshOutcome) -> None:
+    _print()
+    _print(f"{'step':<22}{'fetched':>10}{'new':>10}{'quarantined':>13}")
+    for key in ("landing/spaces", "landing/users", "landing/assignments", "landing/documents"):
+        values = outcome.metadata.get(key)
+        if values:
+            _print(f"{key:<22}{values.get('fetched', 0):>10,}{values.get('new_versions', 0):>10,}"
+                   f"{values.get('quarantined', 0):>13,}")
+    unreadable = (outcome.metadata.get("landing/documents") or {}).get("spaces_unreadable") or []
+    for space in unreadable:
+        _print(f"  space {space['space_id']} not read: {space['status']}"
+               + (f" ({space['error']})" if space.get("error") else ""))
+    for warning in outcome.warnings:
+        _print(f"warning: check failed: {warning}")
+
+
+def _finish(outcome: RefreshOutcome) -> int:
+    _summary(outcome)
+    _print()
+    if outcome.ok:
+        _print(f"Refresh finished in {outcome.seconds:.1f}s.")
+        return 0
+    if outcome.failed_steps:
+        _print(f"Refresh FAILED in step(s): {', '.join(outcome.failed_steps)}")
+    if outcome.failed_checks:
+        _print(f"Refresh FAILED: blocking check(s) failed: {', '.join(outcome.failed_checks)}")
+    _print("Nothing new was published. Running `insights refresh` again resumes safely.")
+    return 1
+
+
+def cmd_refresh(_args: argparse.Namespace) -> int:
+    settings = InsightsSettings(load_settings())
+    settings.get().require_api()
+    api = ClientSpacesApi(settings)
+    _print(f"Refreshing from {api.describe()} into {settings.get().home}")
+    return _finish(run_refresh(settings, api, stream=sys.stdout))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from pipelines.simulator import SimClock, WorldConfig, build_world
+
+    settings = InsightsSettings(load_settings())
+    anchor = datetime.now(UTC).replace(microsecond=0)
+    config = WorldConfig(seed=args.seed, clients=args.clients, history_days=args.history_days,
+                         anchor=anchor)
+    _print(f"Generating a simulated firm: {args.clients} clients, {args.history_days} days of "
+           f"history (seed {args.seed})...")
+    started = time.monotonic()
+    world = build_world(config)
+    _print(f"  generated in {time.monotonic() - started:.1f}s")
+    # The simulated clock runs from the real 'now', so ages and deadlines read naturally.
+    api = SimulatedClientSpacesApi(settings, world=world, clock=SimClock(start=anchor))
+    try:
+        _print(f"Simulator listening at {api.server.url}")
+        _print(f"Refreshing into {settings.get().home}")
+        return _finish(run_refresh(settings, api, stream=sys.stdout))
+    finally:
+        api.close()
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from pipelines.simulator import cli as simulator_cli
+
+    return simulator_cli.run(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="insights",
+        description="Client document insights for accounting firms: extract, transform, publish.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo = commands.add_parser("demo", help="run a full refresh against a built-in simulated firm")
+    demo.add_argument("--clients", type=int, default=150, help="clients in the firm (150)")
+    demo.add_argument("--seed", type=int, default=7, help="random seed of the firm (7)")
+    demo.add_argument("--history-days", type=int, default=730, help="days of history (730)")
+    demo.set_defaults(handler=cmd_demo)
+    refresh = commands.add_parser("refresh", help="one complete run against the configured API")
+    refresh.set_defaults(handler=cmd_refresh)
+    simulate = commands.add_parser("simulate", help="serve the simulated Client Spaces API")
+    from pipelines.simulator import cli as simulator_cli
+
+    simulator_cli.add_arguments(simulate)
+    simulate.set_defaults(handler=cmd_simulate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.handler(args)
+    except SettingsError as error:
+        print(f"insights: configuration error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("insights: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+

@@ -1,0 +1,115 @@
+"""The append-only Parquet landing zone under $INSIGHTS_HOME/landing.
+
+Layout (each file is one batch's rows, written whole or not at all):
+    documents/space=<space_id>/<batch_id>-<part>.parquet   document versions of one space
+    spaces/<batch_id>.parquet, users/<batch_id>.parquet     new versions of the small lists
+    assignments/<batch_id>.parquet                          the complete current set, every run
+    quarantine/<entity>/<batch_id>-<scope>-<part>.parquet   rejected records with the reason
+    batches/<batch_id>-<entity>.parquet                     one row per extraction step (the run record)
+
+A file appears only through an atomic rename after its bytes are fsynced, so a reader (dbt, a
+rerun's de-duplication) never sees half a file; a crash leaves at most a `.partial` file, which
+no reader globs and the next run removes.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+PARTIAL_SUFFIX = ".partial"
+
+
+def new_batch_id(now: datetime | None = None) -> str:
+    """Sortable by time, unique across concurrent runs."""
+    now = now or datetime.now(UTC)
+    return f"{now.strftime('%Y%m%dT%H%M%S')}Z-{uuid.uuid4().hex[:8]}"
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_parquet_atomically(frame: pl.DataFrame, target: Path) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}{PARTIAL_SUFFIX}")
+    frame.write_parquet(partial, compression="zstd", statistics=True)
+    with open(partial, "rb+") as handle:
+        os.fsync(handle.fileno())
+    os.replace(partial, target)
+    _fsync_dir(target.parent)
+    return target
+
+
+class LandingZone:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    # -- paths -------------------------------------------------------------------------------
+    def documents_dir(self, space_id: str) -> Path:
+        return self.root / "documents" / f"space={space_id}"
+
+    def entity_dir(self, entity: str) -> Path:
+        return self.root / entity
+
+    # -- writing -----------------------------------------------------------------------------
+    def land_documents(self, frame: pl.DataFrame, space_id: str, batch_id: str, part: int) -> Path:
+        target = self.documents_dir(space_id) / f"{batch_id}-{part:04d}.parquet"
+        return write_parquet_atomically(frame, target)
+
+    def land_entity(self, entity: str, frame: pl.DataFrame, batch_id: str) -> Path:
+        return write_parquet_atomically(frame, self.entity_dir(entity) / f"{batch_id}.parquet")
+
+    def quarantine(
+        self, entity: str, frame: pl.DataFrame, batch_id: str, scope: str, part: int = 0
+    ) -> Path:
+        target = self.root / "quarantine" / entity / f"{batch_id}-{scope}-{part:04d}.parquet"
+        return write_parquet_atomically(frame, target)
+
+    def record_batch(self, entity: str, batch_id: str, record: dict) -> Path:
+        frame = pl.DataFrame([{"batch_id": batch_id, "entity": entity, **record}])
+        return write_parquet_atomically(frame, self.root / "batches" / f"{batch_id}-{entity}.parquet")
+
+    def remove_partials(self) -> int:
+        """Delete leftovers of writes that a crash interrupted; they were never visible."""
+        removed = 0
+        if self.root.exists():
+            for partial in self.root.rglob(f"*{PARTIAL_SUFFIX}"):
+                partial.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
+    # -- reading -----------------------------------------------------------------------------
+    def scan(self, entity: str) -> pl.LazyFrame | None:
+        files = sorted(self.entity_dir(entity).glob("*.parquet"))
+        return pl.scan_parquet(files) if files else None
+
+    def scan_documents(self, space_id: str | None = None) -> pl.LazyFrame | None:
+        pattern = f"space={space_id}/*.parquet" if space_id else "space=*/*.parquet"
+        files = sorted((self.root / "documents").glob(pattern))
+        return pl.scan_parquet(files) if files else None
+
+    def landed_document_keys(self, space_id: str, since: datetime | None) -> pl.DataFrame:
+        """(document_id, updated_at) already landed for a space at or after `since`.
+
+        A re-read can only return versions with updated_at >= since, so older keys are never
+        needed for de-duplication; Parquet statistics let the scan skip old files.
+        """
+        frame = self.scan_documents(space_id)
+        if frame is None:
+            return pl.DataFrame(schema=KEY_SCHEMA)
+        keys = frame.select(list(KEY_SCHEMA))
+        if since is not None:
+            keys = keys.filter(pl.col("updated_at") >= since)
+        return keys.unique().collect()
+
+
+KEY_SCHEMA = {"document_id": pl.String, "updated_at": pl.Datetime("us", "UTC")}

@@ -1,0 +1,61 @@
+"""Readable progress for in-process runs: one short line per step event or user message."""
+
+import logging
+import sys
+import time
+
+import dagster as dg
+
+_STEP_EVENTS = {
+    "STEP_START": "started",
+    "STEP_SUCCESS": "done",
+    "STEP_FAILURE": "FAILED",
+    "ASSET_CHECK_EVALUATION": None,  # reported with its outcome below
+}
+
+
+class ProgressFormatter(logging.Formatter):
+    def __init__(self, started: float):
+        super().__init__()
+        self._started = started
+
+    def format(self, record: logging.LogRecord) -> str:
+        meta = getattr(record, "dagster_meta", None) or {}
+        step = meta.get("step_key") or "run"
+        event = meta.get("dagster_event")
+        message = meta.get("orig_message") or record.getMessage()
+        if event is not None:
+            kind = event.event_type_value
+            if kind == "ASSET_CHECK_EVALUATION":
+                evaluation = event.event_specific_data
+                verdict = "passed" if evaluation.passed else f"FAILED ({evaluation.severity.value})"
+                message = f"check {evaluation.check_name}: {verdict}"
+            elif kind in _STEP_EVENTS:
+                message = _STEP_EVENTS[kind]
+                if kind == "STEP_FAILURE" and event.step_failure_data.error:
+                    message += f": {event.step_failure_data.error.message.strip()}"
+        elapsed = time.monotonic() - self._started
+        return f"[{elapsed:7.1f}s] {step}: {message}"
+
+
+def _wanted(record: logging.LogRecord) -> bool:
+    meta = getattr(record, "dagster_meta", None) or {}
+    event = meta.get("dagster_event")
+    if event is None:
+        return record.levelno >= logging.INFO  # messages from our own assets
+    return event.event_type_value in _STEP_EVENTS
+
+
+def progress_logger_definition(stream=None) -> dg.LoggerDefinition:
+    started = time.monotonic()
+
+    @dg.logger(description="Compact progress lines for the insights command line.")
+    def progress(_init_context):
+        logger = logging.Logger("insights.progress", level=logging.DEBUG)
+        handler = logging.StreamHandler(stream or sys.stderr)
+        handler.setFormatter(ProgressFormatter(started))
+        handler.addFilter(_wanted)
+        logger.addHandler(handler)
+        return logger
+
+    return progress

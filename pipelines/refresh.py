@@ -1,0 +1,61 @@
+"""One in-process run of every asset: what `insights refresh` and `insights demo` execute."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+
+import dagster as dg
+
+from pipelines.definitions import REFRESH_JOB_NAME, build_definitions
+from pipelines.progress import progress_logger_definition
+from pipelines.resources.client_spaces import ClientSpacesApi
+from pipelines.resources.settings_resource import InsightsSettings
+
+
+@dataclass
+class RefreshOutcome:
+    success: bool
+    seconds: float
+    failed_steps: list[str] = field(default_factory=list)
+    failed_checks: list[str] = field(default_factory=list)  # blocking (ERROR) checks only
+    warnings: list[str] = field(default_factory=list)  # WARN checks that failed
+    metadata: dict[str, dict] = field(default_factory=dict)  # asset key -> metadata values
+
+    @property
+    def ok(self) -> bool:
+        return self.success and not self.failed_checks
+
+
+def run_refresh(settings: InsightsSettings, api: ClientSpacesApi, stream=None) -> RefreshOutcome:
+    config = settings.get()
+    started = time.monotonic()
+    defs = build_definitions(
+        settings=settings, api=api,
+        loggers={"console": progress_logger_definition(stream or sys.stderr)},
+    )
+    # A persistent instance keeps run history under INSIGHTS_HOME; point DAGSTER_HOME at the
+    # same folder to see these runs in `dagster dev`.
+    instance = dg.DagsterInstance.local_temp(tempdir=str(config.home / "dagster"))
+    result = defs.get_job_def(REFRESH_JOB_NAME).execute_in_process(
+        instance=instance, raise_on_error=False
+    )
+    outcome = RefreshOutcome(success=result.success, seconds=time.monotonic() - started)
+    for event in result.all_events:
+        if event.is_step_failure:
+            outcome.failed_steps.append(event.step_key)
+        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            if not evaluation.passed:
+                name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+                if evaluation.severity == dg.AssetCheckSeverity.ERROR:
+                    outcome.failed_checks.append(name)
+                else:
+                    outcome.warnings.append(name)
+        elif event.is_step_materialization:
+            materialization = event.event_specific_data.materialization
+            outcome.metadata[materialization.asset_key.to_user_string()] = {
+                key: value.value for key, value in materialization.metadata.items()
+            }
+    return outcome

@@ -1,0 +1,80 @@
+"""Resources that hand out Client Spaces API clients.
+
+`ClientSpacesApi` reads the API described by the settings. `SimulatedClientSpacesApi` starts
+the built-in simulator on loopback (once) and points the same HTTP client at it: the demo and
+the tests exercise the real client over real HTTP, never a mock.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from pipelines.resources.api_client import ClientSpacesClient, RetryPolicy
+from pipelines.resources.settings_resource import InsightsSettings
+
+
+class ClientSpacesApi:
+    def __init__(self, settings: InsightsSettings, retry: RetryPolicy | None = None):
+        self._settings = settings
+        self._retry = retry
+
+    def retry_policy(self) -> RetryPolicy:
+        return self._retry or RetryPolicy(max_attempts=self._settings.get().api_max_attempts)
+
+    def describe(self) -> str:
+        return self._settings.get().api_url or "(not configured)"
+
+    def client(self) -> ClientSpacesClient:
+        settings = self._settings.get()
+        settings.require_api()
+        return ClientSpacesClient(
+            settings.api_url,
+            settings.api_client_id,
+            settings.api_client_secret,
+            timeout_seconds=settings.api_timeout_seconds,
+            retry=self.retry_policy(),
+            page_size=settings.api_page_size,
+        )
+
+
+class SimulatedClientSpacesApi(ClientSpacesApi):
+    """The simulator-backed implementation: a real server on a free loopback port."""
+
+    def __init__(self, settings: InsightsSettings, world=None, faults=None, clock=None,
+                 retry: RetryPolicy | None = None):
+        super().__init__(settings, retry)
+        self._world, self._faults, self._clock = world, faults, clock
+        self._server = None
+        self._lock = threading.Lock()
+
+    @property
+    def server(self):
+        with self._lock:
+            if self._server is None:
+                from pipelines.simulator import SimulatorServer, WorldConfig, build_world
+
+                world = self._world or build_world(WorldConfig())
+                self._server = SimulatorServer(world, clock=self._clock, faults=self._faults)
+                self._server.start()
+            return self._server
+
+    def describe(self) -> str:
+        return f"built-in simulator at {self.server.url}"
+
+    def client(self) -> ClientSpacesClient:
+        settings = self._settings.get()
+        server = self.server
+        return ClientSpacesClient(
+            server.url,
+            server.client_id,
+            server.client_secret,
+            timeout_seconds=settings.api_timeout_seconds,
+            retry=self.retry_policy(),
+            page_size=settings.api_page_size,
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            if self._server is not None:
+                self._server.stop()
+                self._server = None

@@ -1,0 +1,212 @@
+"""The one place that reads the environment (and a `.env` file in the working directory).
+
+Every variable of the operating contract is parsed and validated once, into a frozen `Settings`.
+A bad value raises `SettingsError`, whose message is one line naming the variable and the fault;
+the CLI prints that line and stops before any work.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+DEFAULT_DOCUMENTS_URL_TEMPLATE = (
+    "https://partner.banqup.com/clients/{client_id}/documents/{category}?status={status}"
+)
+
+
+class SettingsError(ValueError):
+    """A configuration variable is missing or invalid."""
+
+    def __init__(self, variable: str, problem: str):
+        self.variable = variable
+        super().__init__(f"{variable}: {problem}")
+
+
+class Secret(str):
+    """A string that never shows itself in a repr, log line or traceback."""
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    api_url: str | None
+    api_client_id: str | None
+    api_client_secret: Secret | None = field(repr=False)
+    timezone: str
+    as_of: datetime | None
+    lookback_minutes: int
+    documents_url_template: str
+    postgres_dsn: Secret | None = field(repr=False)
+    api_max_attempts: int
+    api_timeout_seconds: float
+    api_page_size: int
+    api_concurrency: int
+
+    # Derived locations; everything lives under INSIGHTS_HOME so one setting moves it all.
+    @property
+    def landing_dir(self) -> Path:
+        return self.home / "landing"
+
+    @property
+    def state_dir(self) -> Path:
+        return self.home / "state"
+
+    @property
+    def serving_path(self) -> Path:
+        return self.home / "serving" / "insights.duckdb"
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.home / "warehouse" / "warehouse.duckdb"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
+
+    def require_api(self) -> None:
+        """Stop with one clear line when the API connection is not configured."""
+        for variable, value in (
+            ("INSIGHTS_API_URL", self.api_url),
+            ("INSIGHTS_API_CLIENT_ID", self.api_client_id),
+            ("INSIGHTS_API_CLIENT_SECRET", self.api_client_secret),
+        ):
+            if not value:
+                raise SettingsError(variable, "is not set; it is needed to read the Client Spaces API")
+
+
+def _read_environment(environ: Mapping[str, str] | None) -> dict[str, str]:
+    if environ is not None:
+        return dict(environ)
+    values = {k: v for k, v in dotenv_values(Path.cwd() / ".env").items() if v is not None}
+    values.update(os.environ)  # the real environment wins over the file
+    return values
+
+
+def _text(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip()
+    return value or None
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int, maximum: int) -> int:
+    raw = _text(env, name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(name, f"must be a whole number, got {raw!r}") from None
+    if not minimum <= value <= maximum:
+        raise SettingsError(name, f"must be between {minimum} and {maximum}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, minimum: float) -> float:
+    raw = _text(env, name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(name, f"must be a number, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(name, f"must be at least {minimum}, got {value}")
+    return value
+
+
+def _url(env: Mapping[str, str], name: str) -> str | None:
+    raw = _text(env, name)
+    if raw is None:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(name, f"must be an absolute http(s) URL, got {raw!r}")
+    return raw.rstrip("/")
+
+
+def _timezone(env: Mapping[str, str]) -> str:
+    name = _text(env, "INSIGHTS_TIMEZONE") or "Europe/Brussels"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            "INSIGHTS_TIMEZONE", f"must be an IANA time zone such as Europe/Brussels, got {name!r}"
+        ) from None
+    return name
+
+
+def _as_of(env: Mapping[str, str]) -> datetime | None:
+    raw = _text(env, "INSIGHTS_AS_OF")
+    if raw is None:
+        return None
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None:
+        raise SettingsError(
+            "INSIGHTS_AS_OF",
+            f"must be an RFC 3339 timestamp with an offset, e.g. 2026-03-31T22:00:00Z, got {raw!r}",
+        )
+    return value
+
+
+def _documents_url_template(env: Mapping[str, str]) -> str:
+    name = "INSIGHTS_DOCUMENTS_URL_TEMPLATE"
+    template = _text(env, name) or DEFAULT_DOCUMENTS_URL_TEMPLATE
+    parts = urlsplit(template)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(name, f"must be an absolute http(s) URL template, got {template!r}")
+    for placeholder in ("{client_id}", "{category}"):
+        if placeholder not in template:
+            raise SettingsError(name, f"must contain the placeholder {placeholder}")
+    try:
+        template.format(client_id="x", category="x", status="x")
+    except (KeyError, IndexError, ValueError):
+        raise SettingsError(
+            name, "may only use the placeholders {client_id}, {category} and {status}"
+        ) from None
+    return template
+
+
+def _postgres_dsn(env: Mapping[str, str]) -> Secret | None:
+    raw = _text(env, "INSIGHTS_POSTGRES_DSN")
+    if raw is None:
+        return None
+    if not (raw.startswith(("postgresql://", "postgres://")) or "dbname=" in raw):
+        # Never echo the value: a DSN usually carries a password.
+        raise SettingsError(
+            "INSIGHTS_POSTGRES_DSN", "must be a postgresql:// URL or a libpq key=value string"
+        )
+    return Secret(raw)
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate every setting; `environ` replaces the process environment (tests)."""
+    env = _read_environment(environ)
+    secret = _text(env, "INSIGHTS_API_CLIENT_SECRET")
+    return Settings(
+        home=Path(_text(env, "INSIGHTS_HOME") or ".insights").expanduser().resolve(),
+        api_url=_url(env, "INSIGHTS_API_URL"),
+        api_client_id=_text(env, "INSIGHTS_API_CLIENT_ID"),
+        api_client_secret=Secret(secret) if secret else None,
+        timezone=_timezone(env),
+        as_of=_as_of(env),
+        lookback_minutes=_int(env, "INSIGHTS_LOOKBACK_MINUTES", 10, 0, 24 * 60),
+        documents_url_template=_documents_url_template(env),
+        postgres_dsn=_postgres_dsn(env),
+        api_max_attempts=_int(env, "INSIGHTS_API_MAX_ATTEMPTS", 6, 1, 50),
+        api_timeout_seconds=_float(env, "INSIGHTS_API_TIMEOUT_SECONDS", 30.0, 0.05),
+        api_page_size=_int(env, "INSIGHTS_API_PAGE_SIZE", 1000, 1, 1000),
+        api_concurrency=_int(env, "INSIGHTS_API_CONCURRENCY", 4, 1, 64),
+    )

@@ -1,0 +1,47 @@
+"""Shared fixtures: a small seeded world, settings under tmp_path, a simulator on loopback."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, datetime
+
+import pytest
+
+from pipelines.resources.api_client import ClientSpacesClient, RetryPolicy
+from pipelines.resources.settings_resource import InsightsSettings
+from pipelines.settings import load_settings
+from pipelines.simulator import FaultConfig, SimClock, SimulatorServer, WorldConfig, build_world
+
+ANCHOR = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
+FAST_RETRY = RetryPolicy(max_attempts=40, backoff_base_seconds=0.001, backoff_max_seconds=0.01)
+
+
+@pytest.fixture(scope="session")
+def small_world():
+    """About 20 clients over four months: every status and category, small enough to be fast."""
+    return build_world(WorldConfig(seed=11, clients=20, history_days=120, anchor=ANCHOR,
+                                   documents_per_client_month=30))
+
+
+def make_settings(home, **variables) -> InsightsSettings:
+    env = {"INSIGHTS_HOME": str(home), "INSIGHTS_API_PAGE_SIZE": "100",
+           "INSIGHTS_API_CONCURRENCY": "2"}
+    env.update({k: str(v) for k, v in variables.items()})
+    return InsightsSettings(load_settings(env))
+
+
+@contextlib.contextmanager
+def running_simulator(world, *, faults: FaultConfig | None = None, clock: SimClock | None = None,
+                      **options):
+    server = SimulatorServer(world, clock=clock or SimClock(start=ANCHOR), faults=faults,
+                             **options)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def client_for(server, *, page_size=100, timeout=5.0, retry=FAST_RETRY, **kwargs):
+    return ClientSpacesClient(server.url, server.client_id, server.client_secret,
+                              page_size=page_size, timeout_seconds=timeout, retry=retry, **kwargs)
