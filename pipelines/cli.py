@@ -60,16 +60,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from pipelines.simulator import SimClock, WorldConfig, build_world
 
     settings = InsightsSettings(load_settings())
-    anchor = datetime.now(UTC).replace(microsecond=0)
-    config = WorldConfig(seed=args.seed, clients=args.clients, history_days=args.history_days,
-                         anchor=anchor)
+    # The world is anchored at today's midnight UTC (the same firm all day, so a second demo
+    # is an incremental refresh); the simulated clock runs from the real 'now'.
+    config = WorldConfig(seed=args.seed, clients=args.clients, history_days=args.history_days)
+    now = datetime.now(UTC).replace(microsecond=0)
     _print(f"Generating a simulated firm: {args.clients} clients, {args.history_days} days of "
            f"history (seed {args.seed})...")
     started = time.monotonic()
     world = build_world(config)
     _print(f"  generated in {time.monotonic() - started:.1f}s")
-    # The simulated clock runs from the real 'now', so ages and deadlines read naturally.
-    api = SimulatedClientSpacesApi(settings, world=world, clock=SimClock(start=anchor))
+    api = SimulatedClientSpacesApi(settings, world=world, clock=SimClock(start=now))
     try:
         _print(f"Simulator listening at {api.server.url}")
         _print(f"Refreshing into {settings.get().home}")

@@ -24,14 +24,12 @@ refresh_job = dg.define_asset_job(
 def build_definitions(
     settings: InsightsSettings | None = None,
     api: ClientSpacesApi | None = None,
-    loggers: dict[str, dg.LoggerDefinition] | None = None,
 ) -> dg.Definitions:
     settings = settings or InsightsSettings()
     return dg.Definitions(
         assets=[*LANDING_ASSETS],
         jobs=[refresh_job],
         resources={"settings": settings, "api": api or ClientSpacesApi(settings)},
-        loggers=loggers,
     )
 
 

@@ -31,15 +31,17 @@ class RefreshOutcome:
 def run_refresh(settings: InsightsSettings, api: ClientSpacesApi, stream=None) -> RefreshOutcome:
     config = settings.get()
     started = time.monotonic()
-    defs = build_definitions(
-        settings=settings, api=api,
-        loggers={"console": progress_logger_definition(stream or sys.stderr)},
-    )
+    defs = build_definitions(settings=settings, api=api)
     # A persistent instance keeps run history under INSIGHTS_HOME; point DAGSTER_HOME at the
     # same folder to see these runs in `dagster dev`.
-    instance = dg.DagsterInstance.local_temp(tempdir=str(config.home / "dagster"))
-    result = defs.get_job_def(REFRESH_JOB_NAME).execute_in_process(
-        instance=instance, raise_on_error=False
+    dagster_home = config.home / "dagster"
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    instance = dg.DagsterInstance.local_temp(tempdir=str(dagster_home))
+    job = defs.resolve_job_def(REFRESH_JOB_NAME).with_logger_defs(
+        {"progress": progress_logger_definition(stream or sys.stderr)}
+    )
+    result = job.execute_in_process(
+        instance=instance, raise_on_error=False, run_config={"loggers": {"progress": {}}}
     )
     outcome = RefreshOutcome(success=result.success, seconds=time.monotonic() - started)
     for event in result.all_events:

@@ -24,11 +24,12 @@ def start_run(context: dg.AssetExecutionContext, settings: InsightsSettings) -> 
     config = settings.get()
     now = datetime.now(UTC)
     zone = LandingZone(config.landing_dir)
+    zone.ensure_layout()
     return ExtractionRun(
         zone=zone,
         marks=MarkStore(config.state_dir),
         # One batch id per run and step, sortable by time, traceable to the Dagster run.
-        batch_id=f"{now:%Y%m%dT%H%M%S}Z-{context.run_id[:8]}",
+        batch_id=f"{now:%Y%m%dT%H%M%S}Z-{context.run.run_id[:8]}",
         extracted_at=now,
         lookback=timedelta(minutes=config.lookback_minutes),
     )

@@ -122,6 +122,19 @@ QUARANTINE_SCHEMA = {
 }
 
 
+BATCH_SCHEMA = {
+    "batch_id": pl.String,
+    "entity": pl.String,
+    "extracted_at": pl.Datetime("us", "UTC"),
+    "status": pl.String,  # ok | failed_spaces
+    "fetched": pl.Int64,
+    "landed": pl.Int64,
+    "new_versions": pl.Int64,
+    "quarantined": pl.Int64,
+    "failures": pl.String,  # JSON list of {space_id, status, error}
+}
+
+
 def landed_schema(entity: str) -> dict[str, pl.DataType]:
     schema: dict[str, pl.DataType] = {f.name: f.dtype for f in ENTITY_FIELDS[entity]}
     schema.update(LINEAGE_SCHEMA)

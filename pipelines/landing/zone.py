@@ -7,6 +7,9 @@ Layout (each file is one batch's rows, written whole or not at all):
     quarantine/<entity>/<batch_id>-<scope>-<part>.parquet   rejected records with the reason
     batches/<batch_id>-<entity>.parquet                     one row per extraction step (the run record)
 
+Every glob also matches a zero-row `_schema.parquet` (see `ensure_layout`), so readers such as
+dbt sources work before the first record of a kind has landed.
+
 A file appears only through an atomic rename after its bytes are fsynced, so a reader (dbt, a
 rerun's de-duplication) never sees half a file; a crash leaves at most a `.partial` file, which
 no reader globs and the next run removes.
@@ -20,6 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
+
+from pipelines.landing.records import BATCH_SCHEMA, ENTITY_FIELDS, QUARANTINE_SCHEMA, landed_schema
 
 PARTIAL_SUFFIX = ".partial"
 
@@ -75,8 +80,23 @@ class LandingZone:
         return write_parquet_atomically(frame, target)
 
     def record_batch(self, entity: str, batch_id: str, record: dict) -> Path:
-        frame = pl.DataFrame([{"batch_id": batch_id, "entity": entity, **record}])
+        frame = pl.DataFrame([{"batch_id": batch_id, "entity": entity, **record}],
+                             schema=BATCH_SCHEMA)
         return write_parquet_atomically(frame, self.root / "batches" / f"{batch_id}-{entity}.parquet")
+
+    def ensure_layout(self) -> None:
+        """Write the zero-row schema files once, so every reader's glob has a typed match."""
+        targets = {
+            self.documents_dir(SCHEMA_SCOPE) / SCHEMA_FILE: landed_schema("documents"),
+            self.root / "batches" / SCHEMA_FILE: BATCH_SCHEMA,
+        }
+        for entity in ENTITY_FIELDS:
+            if entity != "documents":
+                targets[self.entity_dir(entity) / SCHEMA_FILE] = landed_schema(entity)
+            targets[self.root / "quarantine" / entity / SCHEMA_FILE] = QUARANTINE_SCHEMA
+        for path, schema in targets.items():
+            if not path.exists():
+                write_parquet_atomically(pl.DataFrame(schema=schema), path)
 
     def remove_partials(self) -> int:
         """Delete leftovers of writes that a crash interrupted; they were never visible."""
@@ -113,3 +133,5 @@ class LandingZone:
 
 
 KEY_SCHEMA = {"document_id": pl.String, "updated_at": pl.Datetime("us", "UTC")}
+SCHEMA_FILE = "_schema.parquet"
+SCHEMA_SCOPE = "_schema"
