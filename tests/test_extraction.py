@@ -7,6 +7,7 @@ from datetime import timedelta
 import polars as pl
 import pytest
 
+from pipelines.landing.marks import MarkStore
 from pipelines.landing.zone import LandingZone
 from pipelines.refresh import run_refresh
 from pipelines.resources.api_client import RetryPolicy
@@ -169,17 +170,21 @@ def test_revoked_space_is_reported_and_the_run_still_succeeds(tmp_path, small_wo
 
 
 def test_a_failing_space_does_not_stop_the_others_and_keeps_its_mark(tmp_path, small_world):
-    flaky = FaultConfig(seed=4, server_error=0.35)
-    outcome, _ = refresh(tmp_path, small_world, clock=SimClock(start=ANCHOR), faults=flaky,
-                         retry=RetryPolicy(max_attempts=1))
+    readable = sorted(set(readable_truth(small_world, ANCHOR)["space_id"]))
+    broken = readable[0]
+    outcome, _ = refresh(tmp_path, small_world, clock=SimClock(start=ANCHOR),
+                         faults=FaultConfig(failing_spaces=frozenset({broken})),
+                         retry=RetryPolicy(max_attempts=3, backoff_base_seconds=0.001))
     assert not outcome.ok
-    assert "landing/documents:every_space_read" in outcome.failed_checks
+    assert outcome.failed_checks == ["landing/documents:every_space_read"]
     failed = [u for u in outcome.metadata["landing/documents"]["spaces_unreadable"]
               if u["status"] == "failed"]
-    assert failed and all("500" in f["error"] or "50" in f["error"] for f in failed)
-    read = outcome.metadata["landing/documents"]["spaces_read"]
-    assert read > 0
-    # The rerun without faults converges to the truth.
+    assert [f["space_id"] for f in failed] == [broken]
+    assert "gave up after 3 attempts" in failed[0]["error"] and "503" in failed[0]["error"]
+    assert MarkStore(tmp_path / "state").get(broken) is None
+    landed = landed_documents(tmp_path)
+    assert set(landed["space_id"]) == set(readable) - {broken}, "the other spaces landed"
+    # The rerun without the fault converges to the truth.
     again, _ = refresh(tmp_path, small_world, clock=SimClock(start=ANCHOR))
     assert again.ok
     landed = landed_documents(tmp_path)
