@@ -1,4 +1,4 @@
-"""The `insights` console script: demo, refresh and simulate (see shared/contracts/operations.md)."""
+"""The `insights` console script: demo, refresh, simulate (shared/contracts/operations.md)."""
 
 from __future__ import annotations
 

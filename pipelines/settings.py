@@ -82,7 +82,9 @@ class Settings:
             ("INSIGHTS_API_CLIENT_SECRET", self.api_client_secret),
         ):
             if not value:
-                raise SettingsError(variable, "is not set; it is needed to read the Client Spaces API")
+                raise SettingsError(
+                    variable, "is not set; it is needed to read the Client Spaces API"
+                )
 
 
 def _read_environment(environ: Mapping[str, str] | None) -> dict[str, str]:

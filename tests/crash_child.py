@@ -37,9 +37,10 @@ def main() -> None:
         marks.MarkStore.set = kill_on_nth_call(marks.MarkStore.set, lambda *a: True)
     elif mode == "before_landing":
         # The bytes are written to a .partial file, the rename has not happened: die now.
-        zone.os.replace = kill_on_nth_call(
-            os.replace, lambda source, *rest: "space=" in str(source) and "_schema" not in str(source)
-        )
+        def is_documents_batch(source, *_rest):
+            return "space=" in str(source) and "_schema" not in str(source)
+
+        zone.os.replace = kill_on_nth_call(os.replace, is_documents_batch)
     else:
         raise SystemExit(f"unknown mode {mode}")
     settings = InsightsSettings(load_settings({

@@ -111,9 +111,13 @@ def test_each_transient_fault_is_survived(small_world, fault, options):
 
 
 def test_a_second_401_in_a_row_is_fatal(small_world):
-    with running_simulator(small_world, faults=FaultConfig(token_revoked=1.0)) as server:
-        with client_for(server) as client, pytest.raises(AuthenticationError, match="401 twice"):
-            client.list_users()
+    faults = FaultConfig(token_revoked=1.0)
+    with (
+        running_simulator(small_world, faults=faults) as server,
+        client_for(server) as client,
+        pytest.raises(AuthenticationError, match="401 twice"),
+    ):
+        client.list_users()
 
 
 def test_expired_tokens_are_renewed(small_world):

@@ -57,7 +57,8 @@ def test_full_extraction_under_every_fault_equals_ground_truth(tmp_path, small_w
     assert keys(landed) == keys(truth), "the landed set differs from the simulator's truth"
 
     zone = LandingZone(tmp_path / "landing")
-    assert set(zone.scan("spaces").collect()["id"]) == {s["id"] for s in small_world.spaces_at(ANCHOR)}
+    spaces = {s["id"] for s in small_world.spaces_at(ANCHOR)}
+    assert set(zone.scan("spaces").collect()["id"]) == spaces
     assert zone.scan("users").collect().height == len(small_world.users_at(ANCHOR))
     assert zone.scan("assignments").collect().height == len(small_world.assignments_at(ANCHOR))
     # Fields unknown to the contract survive in the raw record.

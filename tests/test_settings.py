@@ -50,7 +50,8 @@ def test_values_are_parsed(tmp_path):
          "INSIGHTS_DOCUMENTS_URL_TEMPLATE: must contain the placeholder {client_id}"),
         ("INSIGHTS_DOCUMENTS_URL_TEMPLATE", "https://x.example/{client_id}/{category}/{user}",
          "INSIGHTS_DOCUMENTS_URL_TEMPLATE: may only use the placeholders"),
-        ("INSIGHTS_POSTGRES_DSN", "mysql://u:pw@h/db", "INSIGHTS_POSTGRES_DSN: must be a postgresql"),
+        ("INSIGHTS_POSTGRES_DSN", "mysql://u:pw@h/db",
+         "INSIGHTS_POSTGRES_DSN: must be a postgresql"),
     ],
 )
 def test_a_bad_value_gives_one_line_naming_the_variable(variable, value, expected):

@@ -150,7 +150,8 @@ def _documents_result(
     })
     for item in unreadable:
         log = context.log.error if item["status"] == "failed" else context.log.warning
-        log(f"space {item['space_id']}: {item['status']}" + (f": {item['error']}" if item["error"] else ""))
+        detail = f": {item['error']}" if item["error"] else ""
+        log(f"space {item['space_id']}: {item['status']}{detail}")
     context.log.info(
         f"documents: fetched {totals['fetched']:,}, landed {totals['landed']:,} "
         f"({totals['new_versions']:,} new), quarantined {totals['quarantined']:,}, "

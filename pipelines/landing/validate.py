@@ -102,7 +102,8 @@ def _problems(spec: Field, source_space_id: str | None) -> list[pl.Expr]:
         rules.append(pl.when(raw.is_not_null() & unknown).then(pl.lit(f"{name}: unknown value")))
     elif spec.kind in ("timestamp", "date"):
         rules.append(pl.when(raw.is_not_null() & parsed.is_null())
-                     .then(pl.format(f"{name}: unparseable {spec.kind} {{}}", raw.str.slice(0, 60))))
+                     .then(pl.format(f"{name}: unparseable {spec.kind} {{}}",
+                                     raw.str.slice(0, 60))))
     elif spec.kind == "decimal":
         rules.append(pl.when(raw.is_not_null() & ~raw.str.contains(DECIMAL_PATTERN))
                      .then(pl.format(f"{name}: not a decimal number: {{}}", raw.str.slice(0, 60))))

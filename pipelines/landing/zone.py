@@ -5,7 +5,7 @@ Layout (each file is one batch's rows, written whole or not at all):
     spaces/<batch_id>.parquet, users/<batch_id>.parquet     new versions of the small lists
     assignments/<batch_id>.parquet                          the complete current set, every run
     quarantine/<entity>/<batch_id>-<scope>-<part>.parquet   rejected records with the reason
-    batches/<batch_id>-<entity>.parquet                     one row per extraction step (the run record)
+    batches/<batch_id>-<entity>.parquet                     one row per extraction step (run record)
 
 Every glob also matches a zero-row `_schema.parquet` (see `ensure_layout`), so readers such as
 dbt sources work before the first record of a kind has landed.
@@ -82,7 +82,8 @@ class LandingZone:
     def record_batch(self, entity: str, batch_id: str, record: dict) -> Path:
         frame = pl.DataFrame([{"batch_id": batch_id, "entity": entity, **record}],
                              schema=BATCH_SCHEMA)
-        return write_parquet_atomically(frame, self.root / "batches" / f"{batch_id}-{entity}.parquet")
+        target = self.root / "batches" / f"{batch_id}-{entity}.parquet"
+        return write_parquet_atomically(frame, target)
 
     def ensure_layout(self) -> None:
         """Write the zero-row schema files once, so every reader's glob has a typed match."""

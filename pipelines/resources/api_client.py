@@ -194,7 +194,8 @@ class ClientSpacesClient:
     ) -> dict:
         status = response.status_code
         if status == 429:
-            raise _Transient("429 Too Many Requests", parse_retry_after(response.headers.get("Retry-After")))
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            raise _Transient("429 Too Many Requests", retry_after)
         if status in TRANSIENT_STATUS:
             raise _Transient(f"{status} server error")
         if space_id is not None and status in (403, 404):
