@@ -1,17 +1,20 @@
 """Split fetched records into typed rows to land and rejected rows to quarantine.
 
-The per-record work in Python is only what JSON forces on us (keeping the raw text, checking
-JSON types); parsing timestamps, enum domains, UUIDs and decimals is vectorised in Polars.
-Every fetched record ends in exactly one of the two frames: fetched = landed + quarantined.
+The raw text of each record is kept (orjson), then Polars decodes the batch and checks
+timestamps, enum domains, UUIDs and decimals, all vectorised. Only a batch holding a value
+Polars cannot decode into the declared shape (an object where text belongs, a record that is
+not an object) takes the slower per-record path, which names each such value in the reason.
+A JSON number or boolean in a text field is kept as its text. Every fetched record ends in
+exactly one of the two frames: fetched = landed + quarantined.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
+import orjson
 import polars as pl
 
 from pipelines.landing.records import ENTITY_FIELDS, LINEAGE_SCHEMA, QUARANTINE_SCHEMA, Field
@@ -71,6 +74,25 @@ def _columns(fields: tuple[Field, ...], records: list) -> tuple[dict[str, list],
     return columns, problems
 
 
+def _decoded(fields: tuple[Field, ...], records: list, raws: list[str]) -> pl.DataFrame:
+    """One column per field as JSON gave it, `__json_problem` and `_raw`."""
+    shape = {f.name: (f.dtype if f.kind in ("int", "bool", "enum_list") else pl.String)
+             for f in fields}
+    raw = pl.Series("_raw", raws, dtype=pl.String)
+    if all(type(record) is dict for record in records):
+        try:
+            decoded = raw.str.json_decode(pl.Struct(shape)).struct.unnest()
+            return decoded.with_columns(__json_problem=pl.lit(None, dtype=pl.String), _raw=raw)
+        except pl.exceptions.PolarsError:
+            pass  # some value has the wrong JSON type: find and name it record by record
+    columns, json_problems = _columns(fields, records)
+    return pl.DataFrame(
+        {**columns, "__json_problem": json_problems, "_raw": raws},
+        schema={**shape, "__json_problem": pl.String, "_raw": pl.String},
+        strict=False,
+    )
+
+
 def _parsed(spec: Field) -> pl.Expr:
     column = pl.col(spec.name)
     if spec.kind == "timestamp":
@@ -125,39 +147,37 @@ def validate(
     source_space_id: str | None = None,
 ) -> Validated:
     fields = ENTITY_FIELDS[entity]
-    raws = [json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in records]
-    columns, json_problems = _columns(fields, records)
-    frame = pl.DataFrame(
-        {**columns, "__json_problem": json_problems, "_raw": raws},
-        schema={**{f.name: (f.dtype if f.kind in ("int", "bool", "enum_list") else pl.String)
-                   for f in fields}, "__json_problem": pl.String, "_raw": pl.String},
-        strict=False,
-    )
-    deleted = pl.col("deleted_at").is_null() if "deleted_at" in columns else pl.lit(True)
-    frame = frame.with_columns(
-        __is_live=deleted, **{f"__parsed_{f.name}": _parsed(f) for f in fields}
-    )
+    raws = [orjson.dumps(r).decode() for r in records]
+    frame = _decoded(fields, records, raws)
+    deleted = pl.col("deleted_at").is_null() if "deleted_at" in frame.columns else pl.lit(True)
     rules = [pl.col("__json_problem")] + [r for f in fields for r in _problems(f, source_space_id)]
-    frame = frame.with_columns(
-        __reason=pl.concat_list(rules).list.drop_nulls().list.join("; ").replace("", None)
+    # One lazy plan, collected once, keeps the per-batch overhead low.
+    checked = (
+        frame.lazy()
+        .with_columns(__is_live=deleted, **{f"__parsed_{f.name}": _parsed(f) for f in fields})
+        .with_columns(
+            __reason=pl.concat_list(rules).list.drop_nulls().list.join("; ").replace("", None)
+        )
     )
     lineage = {"_batch_id": pl.lit(batch_id), "_extracted_at": pl.lit(extracted_at)}
     landed = (
-        frame.filter(pl.col("__reason").is_null())
+        checked.filter(pl.col("__reason").is_null())
         .select(*[pl.col(f"__parsed_{f.name}").alias(f.name) for f in fields],
                 pl.col("_raw"), **lineage)
         .cast({**{f.name: f.dtype for f in fields}, **LINEAGE_SCHEMA})
         .select(*[f.name for f in fields], *LINEAGE_SCHEMA)
     )
-    rejected = frame.filter(pl.col("__reason").is_not_null())
-    quarantined = rejected.select(
+    rejected = checked.filter(pl.col("__reason").is_not_null()).select(
         **lineage,
         entity=pl.lit(entity),
         source_space_id=pl.lit(source_space_id, dtype=pl.String),
         reason=pl.col("__reason"),
-        payload_sha256=pl.col("_raw").map_elements(_sha256, return_dtype=pl.String),
         _raw=pl.col("_raw"),
-    ).cast(QUARANTINE_SCHEMA)
+    )
+    landed, quarantined = pl.collect_all([landed, rejected])
+    quarantined = quarantined.with_columns(
+        payload_sha256=pl.Series([_sha256(raw) for raw in quarantined["_raw"]], dtype=pl.String)
+    ).select(list(QUARANTINE_SCHEMA)).cast(QUARANTINE_SCHEMA)
     return Validated(landed=landed, quarantined=quarantined)
 
 

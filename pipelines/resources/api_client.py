@@ -9,7 +9,6 @@ No secret or token ever appears in a log line or an error message.
 from __future__ import annotations
 
 import email.utils
-import json
 import logging
 import random
 import threading
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
+import orjson
 
 log = logging.getLogger("pipelines.api")
 
@@ -204,8 +204,8 @@ class ClientSpacesClient:
         if status != 200:
             raise ApiError(f"GET {path}: HTTP {status}: {_short(response.text)}")
         try:
-            body = json.loads(response.content)
-        except ValueError:
+            body = orjson.loads(response.content)
+        except orjson.JSONDecodeError:
             raise _Transient("200 with a body that is not valid JSON") from None
         if not isinstance(body, dict) or not isinstance(body.get(list_key), list):
             raise _Transient(f"200 without the list key {list_key!r}")
@@ -264,7 +264,7 @@ class ClientSpacesClient:
                 if response.status_code != 200:
                     raise ApiError(f"{what}: HTTP {response.status_code}")
                 try:
-                    body = json.loads(response.content)
+                    body = orjson.loads(response.content)
                     return str(body["access_token"]), float(body.get("expires_in") or 300)
                 except (ValueError, KeyError, TypeError):
                     raise _Transient("token answer is not the expected JSON") from None
