@@ -8,10 +8,25 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from pipelines.refresh import RefreshOutcome, run_refresh
+from typing import TYPE_CHECKING
+
 from pipelines.resources.client_spaces import ClientSpacesApi, SimulatedClientSpacesApi
 from pipelines.resources.settings_resource import InsightsSettings
 from pipelines.settings import SettingsError, load_settings
+from pipelines.summary import serving_summary
+
+if TYPE_CHECKING:
+    from pipelines.refresh import RefreshOutcome
+
+
+def _refresh(settings: InsightsSettings, api: ClientSpacesApi) -> RefreshOutcome:
+    """Parse the dbt project if needed, then run every asset once, in this process."""
+    from pipelines.dbt_manifest import ensure_manifest
+
+    ensure_manifest()
+    from pipelines.refresh import run_refresh  # builds the definitions from the manifest
+
+    return run_refresh(settings, api, stream=sys.stdout)
 
 
 def _print(line: str = "") -> None:
@@ -34,10 +49,13 @@ def _summary(outcome: RefreshOutcome) -> None:
         _print(f"warning: check failed: {warning}")
 
 
-def _finish(outcome: RefreshOutcome) -> int:
+def _finish(outcome: RefreshOutcome, settings: InsightsSettings) -> int:
     _summary(outcome)
     _print()
     if outcome.ok:
+        for line in serving_summary(settings.get().serving_path):
+            _print(line)
+        _print()
         _print(f"Refresh finished in {outcome.seconds:.1f}s.")
         return 0
     if outcome.failed_steps:
@@ -53,7 +71,7 @@ def cmd_refresh(_args: argparse.Namespace) -> int:
     settings.get().require_api()
     api = ClientSpacesApi(settings)
     _print(f"Refreshing from {api.describe()} into {settings.get().home}")
-    return _finish(run_refresh(settings, api, stream=sys.stdout))
+    return _finish(_refresh(settings, api), settings)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -73,7 +91,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     try:
         _print(f"Simulator listening at {api.server.url}")
         _print(f"Refreshing into {settings.get().home}")
-        return _finish(run_refresh(settings, api, stream=sys.stdout))
+        return _finish(_refresh(settings, api), settings)
     finally:
         api.close()
 
@@ -107,7 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # Libraries that log at INFO on their own loggers must not flood the progress lines.
+    handler = logging.StreamHandler()
+    handler.setLevel(logging.WARNING)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s",
+                        handlers=[handler])
     try:
         return args.handler(args)
     except SettingsError as error:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.assets.landing import LANDING_ASSETS
+from pipelines.assets.publish import serving_duckdb
+from pipelines.assets.warehouse import warehouse_models
 from pipelines.resources.client_spaces import ClientSpacesApi
 from pipelines.resources.settings_resource import InsightsSettings
 
@@ -27,7 +29,7 @@ def build_definitions(
 ) -> dg.Definitions:
     settings = settings or InsightsSettings()
     return dg.Definitions(
-        assets=[*LANDING_ASSETS],
+        assets=[*LANDING_ASSETS, warehouse_models, serving_duckdb],
         jobs=[refresh_job],
         resources={"settings": settings, "api": api or ClientSpacesApi(settings)},
     )

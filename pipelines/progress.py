@@ -33,16 +33,28 @@ class ProgressFormatter(logging.Formatter):
             elif kind in _STEP_EVENTS:
                 message = _STEP_EVENTS[kind]
                 if kind == "STEP_FAILURE" and event.step_failure_data.error:
-                    message += f": {event.step_failure_data.error.message.strip()}"
+                    message += f": {_root_cause(event.step_failure_data.error)}"
         elapsed = time.monotonic() - self._started
         return f"[{elapsed:7.1f}s] {step}: {message}"
+
+
+def _root_cause(error) -> str:
+    """The innermost error of a chain: the one that says what actually went wrong."""
+    while error.cause is not None:
+        error = error.cause
+    return " ".join(error.message.split())[:500]
+
+
+# dagster-dbt's own chatter; the dbt asset reports what matters itself.
+_QUIET_PREFIXES = ("Running dbt command", "Finished dbt command", "Copying `", "Writing file at")
 
 
 def _wanted(record: logging.LogRecord) -> bool:
     meta = getattr(record, "dagster_meta", None) or {}
     event = meta.get("dagster_event")
     if event is None:
-        return record.levelno >= logging.INFO  # messages from our own assets
+        message = meta.get("orig_message") or record.getMessage()
+        return record.levelno >= logging.INFO and not message.startswith(_QUIET_PREFIXES)
     return event.event_type_value in _STEP_EVENTS
 
 

@@ -6,8 +6,11 @@ import sys
 import time
 from dataclasses import dataclass, field
 
+from datetime import UTC, datetime
+
 import dagster as dg
 
+from pipelines.assets.warehouse import AS_OF_TAG
 from pipelines.definitions import REFRESH_JOB_NAME, build_definitions
 from pipelines.progress import progress_logger_definition
 from pipelines.resources.client_spaces import ClientSpacesApi
@@ -31,6 +34,8 @@ class RefreshOutcome:
 def run_refresh(settings: InsightsSettings, api: ClientSpacesApi, stream=None) -> RefreshOutcome:
     config = settings.get()
     started = time.monotonic()
+    # The as-of of a refresh is its start, unless INSIGHTS_AS_OF fixes it (see warehouse.py).
+    as_of = datetime.now(UTC).isoformat(timespec="seconds")
     defs = build_definitions(settings=settings, api=api)
     # A persistent instance keeps run history under INSIGHTS_HOME; point DAGSTER_HOME at the
     # same folder to see these runs in `dagster dev`.
@@ -41,7 +46,8 @@ def run_refresh(settings: InsightsSettings, api: ClientSpacesApi, stream=None) -
         {"progress": progress_logger_definition(stream or sys.stderr)}
     )
     result = job.execute_in_process(
-        instance=instance, raise_on_error=False, run_config={"loggers": {"progress": {}}}
+        instance=instance, raise_on_error=False, run_config={"loggers": {"progress": {}}},
+        tags={AS_OF_TAG: as_of},
     )
     outcome = RefreshOutcome(success=result.success, seconds=time.monotonic() - started)
     for event in result.all_events:

@@ -7,6 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from pipelines.dbt_manifest import ensure_manifest
+
+ensure_manifest()  # the definitions are built from the parsed dbt project
+
 from pipelines.resources.api_client import ClientSpacesClient, RetryPolicy
 from pipelines.resources.settings_resource import InsightsSettings
 from pipelines.settings import load_settings

@@ -16,6 +16,7 @@ from pipelines.landing.marks import MarkStore
 from pipelines.landing.zone import LandingZone
 from pipelines.resources.client_spaces import ClientSpacesApi
 from pipelines.resources.settings_resource import InsightsSettings
+from pipelines.writer_lock import writer_lock
 
 LANDING_GROUP = "landing"
 
@@ -53,7 +54,7 @@ def _list_asset(entity: str, description: str):
         api: dg.ResourceParam[ClientSpacesApi],
     ) -> dg.MaterializeResult:
         run = start_run(context, settings)
-        with api.client() as client:
+        with writer_lock(settings.get().state_dir, on_wait=context.log.info), api.client() as client:
             outcome: ListOutcome = extract_list(client, run, entity)
         record = {
             "extracted_at": run.extracted_at, "status": "ok", "fetched": outcome.fetched,
@@ -110,6 +111,13 @@ def landing_documents(
     context: dg.AssetExecutionContext,
     settings: dg.ResourceParam[InsightsSettings],
     api: dg.ResourceParam[ClientSpacesApi],
+) -> dg.MaterializeResult:
+    with writer_lock(settings.get().state_dir, on_wait=context.log.info):
+        return _extract_documents(context, settings, api)
+
+
+def _extract_documents(
+    context: dg.AssetExecutionContext, settings: InsightsSettings, api: ClientSpacesApi
 ) -> dg.MaterializeResult:
     run = start_run(context, settings)
     removed = run.zone.remove_partials()

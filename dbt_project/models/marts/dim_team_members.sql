@@ -1,0 +1,17 @@
+-- One row per team member of the firm, in the member's latest state.
+with members as (
+    select * from {{ ref('int_team_members_current') }}
+),
+
+final as (
+    select
+        cast(user_id as varchar) as user_id,
+        cast(email as varchar) as email,
+        cast(display_name as varchar) as display_name,
+        cast(roles as varchar) as roles,
+        cast(is_active as boolean) as is_active,
+        cast(is_accountant as boolean) as is_accountant
+    from members
+)
+
+select * from final

@@ -1,0 +1,44 @@
+-- One row per active client x category x activity date with at least one live document.
+with documents as (
+    select * from {{ ref('fct_documents') }}
+),
+
+categories as (
+    select * from {{ ref('category_url_slugs') }}
+),
+
+daily as (
+    select
+        documents.client_id,
+        documents.category,
+        documents.activity_date,
+        count(*) as documents_total,
+        sum(case when documents.insights_status = 'processed' then 1 else 0 end) as documents_processed,
+        sum(case when documents.insights_status = 'accountant_action_needed' then 1 else 0 end)
+            as documents_accountant_action_needed,
+        sum(case when documents.insights_status = 'client_action_needed' then 1 else 0 end)
+            as documents_client_action_needed
+    from documents
+    group by documents.client_id, documents.category, documents.activity_date
+),
+
+final as (
+    select
+        cast(daily.client_id as varchar) as client_id,
+        cast(daily.category as varchar) as category,
+        cast(daily.activity_date as date) as activity_date,
+        cast(daily.documents_total as bigint) as documents_total,
+        -- categories shown as a total only (OTHER) have no status counts
+        cast(case when categories.has_status_breakdown then daily.documents_processed end as bigint)
+            as documents_processed,
+        cast(case when categories.has_status_breakdown then daily.documents_accountant_action_needed end as bigint)
+            as documents_accountant_action_needed,
+        cast(case when categories.has_status_breakdown then daily.documents_client_action_needed end as bigint)
+            as documents_client_action_needed,
+        cast({{ documents_url('daily.client_id', 'categories.url_slug', "'all'") }} as varchar) as action_url
+    from daily
+    left join categories
+        on daily.category = categories.category
+)
+
+select * from final

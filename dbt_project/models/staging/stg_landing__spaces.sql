@@ -1,0 +1,27 @@
+-- One row per landed version of a client space.
+with source as (
+    select * from {{ source('landing', 'spaces') }}
+),
+
+renamed as (
+    select
+        id as client_id,
+        name as client_name,
+        type as client_type,
+        vat_number,
+        country,
+        link_status,
+        vat_filing_frequency,
+        cast(vat_deadline_day as integer) as vat_deadline_day,
+        created_at,
+        updated_at,
+        _batch_id as batch_id,
+        _extracted_at as extracted_at
+    from source
+),
+
+final as (
+    select * from renamed
+)
+
+select * from final

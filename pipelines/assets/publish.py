@@ -1,0 +1,41 @@
+"""Publishing: the marts leave the warehouse for the serving database that BI tools read."""
+
+import dagster as dg
+
+from pipelines.assets.warehouse import warehouse_models
+from pipelines.resources.settings_resource import InsightsSettings
+from pipelines.serving.duckdb_file import publish_duckdb
+from pipelines.writer_lock import writer_lock
+
+MART_KEYS = sorted(
+    (key for key in warehouse_models.keys if warehouse_models.group_names_by_key[key] == "marts"),
+    key=lambda key: key.to_user_string(),
+)
+
+
+@dg.asset(
+    key=["serving", "insights_duckdb"],
+    group_name="serving",
+    kinds={"duckdb"},
+    deps=MART_KEYS,
+    description=(
+        "The serving DuckDB file $INSIGHTS_HOME/serving/insights.duckdb (schema marts), rebuilt "
+        "as a new file and swapped in atomically. It has no row-level security: single-user or "
+        "trusted use only."
+    ),
+)
+def serving_duckdb(
+    context: dg.AssetExecutionContext, settings: dg.ResourceParam[InsightsSettings]
+) -> dg.MaterializeResult:
+    config = settings.get()
+    with writer_lock(config.state_dir, on_wait=context.log.info):
+        counts = publish_duckdb(config.warehouse_path, config.serving_path)
+    context.log.info(
+        f"published {len(counts)} marts to {config.serving_path}: "
+        + ", ".join(f"{table} {rows:,}" for table, rows in counts.items())
+    )
+    return dg.MaterializeResult(metadata={
+        "path": dg.MetadataValue.path(str(config.serving_path)),
+        "rows": dg.MetadataValue.json(counts),
+        "dagster/row_count": sum(counts.values()),
+    })

@@ -1,0 +1,131 @@
+"""The dbt project as Dagster assets: staging, intermediate and marts, with dbt tests as checks.
+
+dbt receives everything it needs as vars computed from the one settings module (absolute
+paths under INSIGHTS_HOME, the as-of, time zone and URL template), so Dagster and dbt can never
+point at different DuckDB files.
+"""
+
+import contextlib
+import io
+import json
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
+
+from pipelines.dbt_manifest import dbt_cli, dbt_project
+
+from pipelines.resources.settings_resource import InsightsSettings
+from pipelines.settings import Settings
+from pipelines.writer_lock import writer_lock
+
+AS_OF_TAG = "insights/as_of"
+
+# Parses the project only under `dagster dev`; `insights` and the tests call ensure_manifest().
+dbt_project.prepare_if_dev()
+
+
+class FolderGroupTranslator(DagsterDbtTranslator):
+    """Groups follow the model folders; sources share the landing assets' keys."""
+
+    def get_asset_key(self, dbt_resource_props: dict[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: dict[str, Any]) -> str:
+        if dbt_resource_props["resource_type"] == "source":
+            return "landing"
+        fqn = dbt_resource_props.get("fqn", [])
+        # fqn = [project, folder, ..., name]; seeds and top-level models have no folder.
+        return fqn[1] if len(fqn) > 2 else f"{dbt_resource_props['resource_type']}s"
+
+
+def resolve_as_of(settings: Settings, run_tags: dict[str, str]) -> datetime:
+    """INSIGHTS_AS_OF when set, else the start of the refresh (tagged on the run), else now."""
+    if settings.as_of is not None:
+        return settings.as_of.astimezone(UTC)
+    if AS_OF_TAG in run_tags:
+        return datetime.fromisoformat(run_tags[AS_OF_TAG]).astimezone(UTC)
+    return datetime.now(UTC)
+
+
+def dbt_vars(settings: Settings, as_of: datetime) -> dict[str, str]:
+    return {
+        "landing_dir": str(settings.landing_dir),
+        "warehouse_path": str(settings.warehouse_path),
+        "as_of": as_of.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z"),
+        "timezone": settings.timezone,
+        "documents_url_template": settings.documents_url_template,
+    }
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=FolderGroupTranslator(
+        settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
+    ),
+)
+def warehouse_models(context: dg.AssetExecutionContext, settings: dg.ResourceParam[InsightsSettings]):
+    config = settings.get()
+    config.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    as_of = resolve_as_of(config, context.run.tags)
+    variables = dbt_vars(config, as_of)
+    context.log.info(f"dbt build as of {variables['as_of']} into {config.warehouse_path}")
+    dbt = dbt_cli()
+    log_path = config.home / "logs" / f"dbt-{context.run.run_id}.log"
+    context.log.info(f"full dbt output: {log_path}")
+    with (
+        writer_lock(config.state_dir, on_wait=context.log.info),
+        DbtOutput(log_path, context.log.info) as output,
+        contextlib.redirect_stdout(output),
+    ):
+        invocation = dbt.cli(["build", "--vars", json.dumps(variables)], context=context,
+                             raise_on_error=False)
+        yield from invocation.stream()
+        if not invocation.is_successful():
+            raise dg.Failure(
+                "dbt build failed: " + ("; ".join(_failures(invocation)) or "see the dbt log"),
+                metadata={"dbt_log": str(invocation.target_path / "dbt.log")},
+            )
+
+
+class DbtOutput(io.TextIOBase):
+    """dagster-dbt echoes every dbt line to stdout: keep them all in a log file and pass on
+    only the lines a person watching a refresh needs (failures, warnings, the final tally)."""
+
+    ANSI = re.compile(r"\x1b\[[0-9;]*m")
+    NODE_PROBLEM = re.compile(r"\b\d+ of \d+ (ERROR|FAIL|WARN)\b")
+    SUMMARY = ("Done. PASS=", "Finished running", "Completed with", "Failure in",
+               "Database Error", "Runtime Error", "Compilation Error")
+
+    def __init__(self, path, forward):
+        super().__init__()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = open(path, "a", encoding="utf-8")  # noqa: SIM115 (closed in close())
+        self._forward = forward
+
+    def write(self, text: str) -> int:
+        self._file.write(text)
+        for line in self.ANSI.sub("", text).splitlines():
+            line = line.strip()
+            if line.startswith(self.SUMMARY) or self.NODE_PROBLEM.search(line):
+                self._forward(line)
+        return len(text)
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+def _failures(invocation) -> list[str]:
+    """The failed nodes of a dbt invocation, from its run_results.json."""
+    try:
+        results = invocation.get_artifact("run_results.json")["results"]
+    except (FileNotFoundError, KeyError, TypeError):
+        return []
+    return [f"{r['unique_id']}: {r['status']}" for r in results
+            if r.get("status") in ("error", "fail", "runtime error")][:20]

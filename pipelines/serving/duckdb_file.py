@@ -1,0 +1,67 @@
+"""Publish the marts to the serving DuckDB file by building a new file and swapping it in.
+
+Readers (BI tools, `insights serve`) open $INSIGHTS_HOME/serving/insights.duckdb. The new
+marts are copied into a fresh file next to it, fsynced, and renamed over the old one in one
+atomic step: a reader sees the old complete set or the new complete set, never half of one,
+and a reader holding the old file open never blocks the swap (it keeps the old inode).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import duckdb
+
+MARTS_SCHEMA = "marts"
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def mart_tables(warehouse_path: Path) -> list[str]:
+    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        rows = con.execute(
+            "select table_name from information_schema.tables "
+            "where table_schema = ? and table_type = 'BASE TABLE' order by table_name",
+            [MARTS_SCHEMA],
+        ).fetchall()
+    return [name for (name,) in rows]
+
+
+def publish_duckdb(warehouse_path: Path, serving_path: Path) -> dict[str, int]:
+    """Copy every table of schema `marts`; return the row count of each."""
+    tables = mart_tables(warehouse_path)
+    if not tables:
+        raise RuntimeError(f"the warehouse {warehouse_path} has no tables in schema marts")
+    serving_path.parent.mkdir(parents=True, exist_ok=True)
+    building = serving_path.with_name(f".{serving_path.name}.{uuid.uuid4().hex[:8]}.partial")
+    counts: dict[str, int] = {}
+    try:
+        with duckdb.connect(str(building)) as con:
+            con.execute(f"attach {_sql_string(str(warehouse_path))} as warehouse (read_only)")
+            con.execute(f"create schema {MARTS_SCHEMA}")
+            for table in tables:
+                con.execute(
+                    f'create table {MARTS_SCHEMA}."{table}" as '
+                    f'select * from warehouse.{MARTS_SCHEMA}."{table}"'
+                )
+                counts[table] = con.execute(
+                    f'select count(*) from {MARTS_SCHEMA}."{table}"'
+                ).fetchone()[0]
+            con.execute("detach warehouse")
+            con.execute("checkpoint")
+        with open(building, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(building, serving_path)
+        directory = os.open(serving_path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+    finally:
+        for leftover in (building, building.with_name(building.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+    return counts
