@@ -7,7 +7,6 @@ import logging
 import sys
 import time
 from datetime import UTC, datetime
-
 from typing import TYPE_CHECKING
 
 from pipelines.resources.client_spaces import ClientSpacesApi, SimulatedClientSpacesApi
@@ -19,14 +18,14 @@ if TYPE_CHECKING:
     from pipelines.refresh import RefreshOutcome
 
 
-def _refresh(settings: InsightsSettings, api: ClientSpacesApi) -> RefreshOutcome:
-    """Parse the dbt project if needed, then run every asset once, in this process."""
+def _refresh(settings: InsightsSettings, api: ClientSpacesApi, **job) -> RefreshOutcome:
+    """Parse the dbt project if needed, then run a job's assets once, in this process."""
     from pipelines.dbt_manifest import ensure_manifest
 
     ensure_manifest()
     from pipelines.refresh import run_refresh  # builds the definitions from the manifest
 
-    return run_refresh(settings, api, stream=sys.stdout)
+    return run_refresh(settings, api, stream=sys.stdout, **job)
 
 
 def _print(line: str = "") -> None:
@@ -74,6 +73,33 @@ def cmd_refresh(_args: argparse.Namespace) -> int:
     return _finish(_refresh(settings, api), settings)
 
 
+def cmd_rebuild(_args: argparse.Namespace) -> int:
+    from pipelines.assets.warehouse import FULL_REFRESH_TAG
+    from pipelines.schedules import REBUILD_JOB_NAME
+
+    settings = InsightsSettings(load_settings())
+    _print(f"Rebuilding every model from the landing zone in {settings.get().landing_dir}")
+    outcome = _refresh(settings, ClientSpacesApi(settings), job_name=REBUILD_JOB_NAME,
+                       tags={FULL_REFRESH_TAG: "true"})
+    return _finish(outcome, settings)
+
+
+def cmd_reextract(args: argparse.Namespace) -> int:
+    from pipelines.landing.marks import MarkStore
+
+    settings = load_settings()
+    marks = MarkStore(settings.state_dir)
+    mark = marks.get(args.space)
+    if mark is None:
+        _print(f"Space {args.space} has no high-water mark: the next refresh reads it in full.")
+        return 0
+    marks.reset(args.space)
+    _print(f"Space {args.space}: high-water mark {mark.isoformat()} removed. The next "
+           "`insights refresh` re-reads the space in full; versions already landed are "
+           "skipped, missing ones land.")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from pipelines.simulator import SimClock, WorldConfig, build_world
 
@@ -115,6 +141,15 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=cmd_demo)
     refresh = commands.add_parser("refresh", help="one complete run against the configured API")
     refresh.set_defaults(handler=cmd_refresh)
+    rebuild = commands.add_parser(
+        "rebuild", help="rebuild all models and the serving database from the landing zone"
+    )
+    rebuild.set_defaults(handler=cmd_rebuild)
+    reextract = commands.add_parser(
+        "reextract", help="make the next refresh re-read one space from scratch"
+    )
+    reextract.add_argument("--space", required=True, help="the client space id")
+    reextract.set_defaults(handler=cmd_reextract)
     simulate = commands.add_parser("simulate", help="serve the simulated Client Spaces API")
     from pipelines.simulator import cli as simulator_cli
 

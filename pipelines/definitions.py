@@ -1,7 +1,8 @@
 """The one assembly point of the Dagster code location (`dagster dev` loads this module).
 
-Nothing here reads the environment: settings load on first use inside a run, so the
-definitions load on a machine with no credentials at all.
+Only the schedule settings (cron expressions, time zone) are read when the definitions load;
+everything else, credentials included, loads on first use inside a run, so the definitions
+load on a machine with no credentials at all.
 """
 
 from __future__ import annotations
@@ -10,17 +11,13 @@ import dagster as dg
 
 from pipelines.assets.landing import LANDING_ASSETS
 from pipelines.assets.publish import serving_duckdb
+from pipelines.assets.reconciliation import source_drift
 from pipelines.assets.warehouse import warehouse_models
 from pipelines.resources.client_spaces import ClientSpacesApi
 from pipelines.resources.settings_resource import InsightsSettings
+from pipelines.schedules import JOBS, REFRESH_JOB_NAME, build_schedules
 
-REFRESH_JOB_NAME = "refresh"
-
-refresh_job = dg.define_asset_job(
-    REFRESH_JOB_NAME,
-    selection=dg.AssetSelection.all(),
-    description="Extract, land, transform, check and publish everything: `insights refresh`.",
-)
+__all__ = ["REFRESH_JOB_NAME", "build_definitions", "defs"]
 
 
 def build_definitions(
@@ -29,8 +26,9 @@ def build_definitions(
 ) -> dg.Definitions:
     settings = settings or InsightsSettings()
     return dg.Definitions(
-        assets=[*LANDING_ASSETS, warehouse_models, serving_duckdb],
-        jobs=[refresh_job],
+        assets=[*LANDING_ASSETS, warehouse_models, serving_duckdb, source_drift],
+        jobs=JOBS,
+        schedules=build_schedules(),
         resources={"settings": settings, "api": api or ClientSpacesApi(settings)},
     )
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass, field
-
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -31,7 +30,14 @@ class RefreshOutcome:
         return self.success and not self.failed_checks
 
 
-def run_refresh(settings: InsightsSettings, api: ClientSpacesApi, stream=None) -> RefreshOutcome:
+def run_refresh(
+    settings: InsightsSettings,
+    api: ClientSpacesApi,
+    stream=None,
+    *,
+    job_name: str = REFRESH_JOB_NAME,
+    tags: dict[str, str] | None = None,
+) -> RefreshOutcome:
     config = settings.get()
     started = time.monotonic()
     # The as-of of a refresh is its start, unless INSIGHTS_AS_OF fixes it (see warehouse.py).
@@ -42,12 +48,12 @@ def run_refresh(settings: InsightsSettings, api: ClientSpacesApi, stream=None) -
     dagster_home = config.home / "dagster"
     dagster_home.mkdir(parents=True, exist_ok=True)
     instance = dg.DagsterInstance.local_temp(tempdir=str(dagster_home))
-    job = defs.resolve_job_def(REFRESH_JOB_NAME).with_logger_defs(
+    job = defs.resolve_job_def(job_name).with_logger_defs(
         {"progress": progress_logger_definition(stream or sys.stderr)}
     )
     result = job.execute_in_process(
         instance=instance, raise_on_error=False, run_config={"loggers": {"progress": {}}},
-        tags={AS_OF_TAG: as_of},
+        tags={AS_OF_TAG: as_of, **(tags or {})},
     )
     outcome = RefreshOutcome(success=result.success, seconds=time.monotonic() - started)
     for event in result.all_events:

@@ -212,3 +212,29 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         api_page_size=_int(env, "INSIGHTS_API_PAGE_SIZE", 1000, 1, 1000),
         api_concurrency=_int(env, "INSIGHTS_API_CONCURRENCY", 4, 1, 64),
     )
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    refresh_cron: str
+    reconcile_cron: str
+    timezone: str
+
+
+def _cron(env: Mapping[str, str], name: str, default: str) -> str:
+    from dagster._utils.schedules import is_valid_cron_string  # only schedules need it
+
+    value = _text(env, name) or default
+    if not is_valid_cron_string(value):
+        raise SettingsError(name, f"must be a cron expression such as '{default}', got {value!r}")
+    return value
+
+
+def load_schedule_settings(environ: Mapping[str, str] | None = None) -> ScheduleSettings:
+    """The few settings the definitions need when they load: no secrets, no paths."""
+    env = _read_environment(environ)
+    return ScheduleSettings(
+        refresh_cron=_cron(env, "INSIGHTS_REFRESH_CRON", "*/30 * * * 1-5"),
+        reconcile_cron=_cron(env, "INSIGHTS_RECONCILE_CRON", "15 2 * * *"),
+        timezone=_timezone(env),
+    )

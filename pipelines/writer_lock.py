@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -44,7 +45,12 @@ def writer_lock(
                         f"another run held {path} for over {timeout_seconds:.0f}s"
                     ) from None
                 time.sleep(0.2)
+        # Who held the lock and when, so overlapping runs can be audited (and tested).
+        journal = path.with_name("writer.journal")
+        started = time.time()
         try:
             yield
         finally:
+            with open(journal, "a") as record:
+                record.write(f"{started:.6f} {time.time():.6f} {os.getpid()}\n")
             fcntl.flock(handle, fcntl.LOCK_UN)

@@ -11,10 +11,16 @@ from pipelines.dbt_manifest import ensure_manifest
 
 ensure_manifest()  # the definitions are built from the parsed dbt project
 
-from pipelines.resources.api_client import ClientSpacesClient, RetryPolicy
-from pipelines.resources.settings_resource import InsightsSettings
-from pipelines.settings import load_settings
-from pipelines.simulator import FaultConfig, SimClock, SimulatorServer, WorldConfig, build_world
+from pipelines.resources.api_client import ClientSpacesClient, RetryPolicy  # noqa: E402
+from pipelines.resources.settings_resource import InsightsSettings  # noqa: E402
+from pipelines.settings import load_settings  # noqa: E402
+from pipelines.simulator import (  # noqa: E402
+    FaultConfig,
+    SimClock,
+    SimulatorServer,
+    WorldConfig,
+    build_world,
+)
 
 ANCHOR = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 FAST_RETRY = RetryPolicy(max_attempts=40, backoff_base_seconds=0.001, backoff_max_seconds=0.01)

@@ -54,7 +54,8 @@ def _list_asset(entity: str, description: str):
         api: dg.ResourceParam[ClientSpacesApi],
     ) -> dg.MaterializeResult:
         run = start_run(context, settings)
-        with writer_lock(settings.get().state_dir, on_wait=context.log.info), api.client() as client:
+        lock = writer_lock(settings.get().state_dir, on_wait=context.log.info)
+        with lock, api.client() as client:
             outcome: ListOutcome = extract_list(client, run, entity)
         record = {
             "extracted_at": run.extracted_at, "status": "ok", "fetched": outcome.fetched,

@@ -16,12 +16,12 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
 from pipelines.dbt_manifest import dbt_cli, dbt_project
-
 from pipelines.resources.settings_resource import InsightsSettings
 from pipelines.settings import Settings
 from pipelines.writer_lock import writer_lock
 
 AS_OF_TAG = "insights/as_of"
+FULL_REFRESH_TAG = "insights/full_refresh"  # "true": rebuild incremental models from scratch
 
 # Parses the project only under `dagster dev`; `insights` and the tests call ensure_manifest().
 dbt_project.prepare_if_dev()
@@ -69,7 +69,9 @@ def dbt_vars(settings: Settings, as_of: datetime) -> dict[str, str]:
         settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
     ),
 )
-def warehouse_models(context: dg.AssetExecutionContext, settings: dg.ResourceParam[InsightsSettings]):
+def warehouse_models(
+    context: dg.AssetExecutionContext, settings: dg.ResourceParam[InsightsSettings]
+):
     config = settings.get()
     config.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     as_of = resolve_as_of(config, context.run.tags)
@@ -83,8 +85,10 @@ def warehouse_models(context: dg.AssetExecutionContext, settings: dg.ResourcePar
         DbtOutput(log_path, context.log.info) as output,
         contextlib.redirect_stdout(output),
     ):
-        invocation = dbt.cli(["build", "--vars", json.dumps(variables)], context=context,
-                             raise_on_error=False)
+        args = ["build", "--vars", json.dumps(variables)]
+        if context.run.tags.get(FULL_REFRESH_TAG) == "true":
+            args.append("--full-refresh")
+        invocation = dbt.cli(args, context=context, raise_on_error=False)
         yield from invocation.stream()
         if not invocation.is_successful():
             raise dg.Failure(

@@ -40,6 +40,10 @@ class MarkStore:
             os.fsync(handle.fileno())
         os.replace(partial, path)
 
+    def reset(self, space_id: str) -> None:
+        """Forget a space's mark: its next extraction reads everything (re-reads de-duplicate)."""
+        self._path(space_id).unlink(missing_ok=True)
+
     def all(self) -> dict[str, datetime]:
         if not self.directory.exists():
             return {}

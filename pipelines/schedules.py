@@ -1,0 +1,64 @@
+"""Jobs and schedules for data teams: frequent incremental refreshes and a nightly reconciliation.
+
+Cron expressions come from INSIGHTS_REFRESH_CRON (default every 30 minutes on working days)
+and INSIGHTS_RECONCILE_CRON (default 02:15 every night), in the firm's time zone.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines.settings import load_schedule_settings
+
+REFRESH_JOB_NAME = "refresh"
+RECONCILE_JOB_NAME = "nightly_reconciliation"
+REBUILD_JOB_NAME = "rebuild_from_landing"
+WRITER_TAG = {"insights/writer": "warehouse"}  # dagster.yaml limits runs with it to one
+
+# Transient failures (an API outage, a lock held too long) are retried by Dagster too, with
+# exponential backoff and jitter, on top of the HTTP client's own per-request retries.
+TRANSIENT_RETRY = dg.RetryPolicy(
+    max_retries=2, delay=60, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+)
+
+refresh_job = dg.define_asset_job(
+    REFRESH_JOB_NAME,
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("reconciliation"),
+    description="Extract (incremental), land, transform, check and publish: `insights refresh`.",
+    tags=WRITER_TAG,
+    op_retry_policy=TRANSIENT_RETRY,
+)
+
+rebuild_job = dg.define_asset_job(
+    REBUILD_JOB_NAME,
+    selection=dg.AssetSelection.groups("seeds", "staging", "intermediate", "marts", "serving"),
+    description="Rebuild the models and the serving database from the landing zone, no extraction.",
+    tags=WRITER_TAG,
+)
+
+reconcile_job = dg.define_asset_job(
+    RECONCILE_JOB_NAME,
+    selection=dg.AssetSelection.groups("reconciliation"),
+    description="Re-read every active space in full and report drift against the landing zone.",
+    tags=WRITER_TAG,
+    op_retry_policy=TRANSIENT_RETRY,
+)
+
+
+def build_schedules() -> list[dg.ScheduleDefinition]:
+    settings = load_schedule_settings()
+    return [
+        dg.ScheduleDefinition(
+            name="incremental_refresh", job=refresh_job, cron_schedule=settings.refresh_cron,
+            execution_timezone=settings.timezone,
+            description="Frequent incremental refreshes (INSIGHTS_REFRESH_CRON).",
+        ),
+        dg.ScheduleDefinition(
+            name="nightly_reconciliation", job=reconcile_job,
+            cron_schedule=settings.reconcile_cron, execution_timezone=settings.timezone,
+            description="Full re-read of every space, drift report (INSIGHTS_RECONCILE_CRON).",
+        ),
+    ]
+
+
+JOBS = [refresh_job, rebuild_job, reconcile_job]
