@@ -11,6 +11,7 @@ import dagster as dg
 from pipelines.settings import load_schedule_settings
 
 REFRESH_JOB_NAME = "refresh"
+EXTRACT_JOB_NAME = "extract"
 RECONCILE_JOB_NAME = "nightly_reconciliation"
 REBUILD_JOB_NAME = "rebuild_from_landing"
 WRITER_TAG = {"insights/writer": "warehouse"}  # dagster.yaml limits runs with it to one
@@ -25,6 +26,14 @@ refresh_job = dg.define_asset_job(
     REFRESH_JOB_NAME,
     selection=dg.AssetSelection.all() - dg.AssetSelection.groups("reconciliation"),
     description="Extract (incremental), land, transform, check and publish: `insights refresh`.",
+    tags=WRITER_TAG,
+    op_retry_policy=TRANSIENT_RETRY,
+)
+
+extract_job = dg.define_asset_job(
+    EXTRACT_JOB_NAME,
+    selection=dg.AssetSelection.groups("landing"),
+    description="Extract and land only (incremental); the models are built by a later refresh.",
     tags=WRITER_TAG,
     op_retry_policy=TRANSIENT_RETRY,
 )
@@ -61,4 +70,4 @@ def build_schedules() -> list[dg.ScheduleDefinition]:
     ]
 
 
-JOBS = [refresh_job, rebuild_job, reconcile_job]
+JOBS = [refresh_job, extract_job, rebuild_job, reconcile_job]

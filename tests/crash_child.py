@@ -12,6 +12,7 @@ from pipelines.landing import marks, zone
 from pipelines.refresh import run_refresh
 from pipelines.resources.client_spaces import ClientSpacesApi
 from pipelines.resources.settings_resource import InsightsSettings
+from pipelines.schedules import EXTRACT_JOB_NAME
 from pipelines.settings import load_settings
 
 KILL_ON_CALL = 3
@@ -48,7 +49,7 @@ def main() -> None:
         "INSIGHTS_API_CLIENT_SECRET": secret, "INSIGHTS_API_PAGE_SIZE": "100",
         "INSIGHTS_API_CONCURRENCY": "1",
     }))
-    run_refresh(settings, ClientSpacesApi(settings))
+    run_refresh(settings, ClientSpacesApi(settings), job_name=EXTRACT_JOB_NAME)
     raise SystemExit("the refresh finished without reaching the kill point")
 
 

@@ -13,6 +13,7 @@ from pipelines.landing.marks import MarkStore
 from pipelines.landing.zone import LandingZone
 from pipelines.refresh import run_refresh
 from pipelines.resources.client_spaces import ClientSpacesApi
+from pipelines.schedules import EXTRACT_JOB_NAME
 from tests.conftest import ANCHOR, make_settings, running_simulator
 from tests.test_extraction import keys, landed_documents, readable_truth
 
@@ -43,7 +44,7 @@ def test_kill_then_rerun_loses_and_duplicates_nothing(tmp_path, small_world, mod
         settings = make_settings(tmp_path, INSIGHTS_API_URL=server.url,
                                  INSIGHTS_API_CLIENT_ID=server.client_id,
                                  INSIGHTS_API_CLIENT_SECRET=server.client_secret)
-        outcome = run_refresh(settings, ClientSpacesApi(settings))
+        outcome = run_refresh(settings, ClientSpacesApi(settings), job_name=EXTRACT_JOB_NAME)
         assert outcome.ok, (outcome.failed_steps, outcome.failed_checks)
 
     landed = landed_documents(tmp_path)

@@ -12,6 +12,7 @@ from pipelines.landing.zone import LandingZone
 from pipelines.refresh import run_refresh
 from pipelines.resources.api_client import RetryPolicy
 from pipelines.resources.client_spaces import SimulatedClientSpacesApi
+from pipelines.schedules import EXTRACT_JOB_NAME
 from pipelines.simulator import FaultConfig, SimClock
 from tests.conftest import ANCHOR, FAST_RETRY, make_settings
 
@@ -26,7 +27,7 @@ def refresh(home, world, *, clock, faults=None, retry=FAST_RETRY, **variables):
     settings = make_settings(home, INSIGHTS_API_TIMEOUT_SECONDS="0.4", **variables)
     api = SimulatedClientSpacesApi(settings, world=world, faults=faults, clock=clock, retry=retry)
     try:
-        return run_refresh(settings, api), api
+        return run_refresh(settings, api, job_name=EXTRACT_JOB_NAME), api
     finally:
         api.close()
 

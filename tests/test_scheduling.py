@@ -14,7 +14,7 @@ from pipelines.cli import main
 from pipelines.definitions import defs
 from pipelines.refresh import run_refresh
 from pipelines.resources.client_spaces import ClientSpacesApi
-from pipelines.schedules import RECONCILE_JOB_NAME, WRITER_TAG
+from pipelines.schedules import EXTRACT_JOB_NAME, RECONCILE_JOB_NAME, WRITER_TAG
 from pipelines.settings import SettingsError, load_schedule_settings
 from tests.conftest import make_settings, running_simulator
 from tests.test_extraction import keys, landed_documents
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_jobs_and_schedules_exist_with_their_defaults():
-    for name in ("refresh", "rebuild_from_landing", "nightly_reconciliation"):
+    for name in ("refresh", "extract", "rebuild_from_landing", "nightly_reconciliation"):
         assert defs.resolve_job_def(name).tags.get("insights/writer") == "warehouse"
     schedules = {s.name: s for s in defs.schedules}
     assert schedules["incremental_refresh"].cron_schedule == "*/30 * * * 1-5"
@@ -70,13 +70,15 @@ def test_two_overlapping_refreshes_never_write_at_the_same_time(tmp_path, small_
     assert landed.height == len(keys(landed)), "overlapping runs landed a version twice"
 
 
-def test_reconciliation_finds_lost_versions_and_reextract_repairs_them(tmp_path, small_world):
+def test_reconciliation_finds_lost_versions_and_reextract_repairs_them(
+    tmp_path, small_world, monkeypatch
+):
     with running_simulator(small_world) as server:
         settings = make_settings(tmp_path, INSIGHTS_API_URL=server.url,
                                  INSIGHTS_API_CLIENT_ID=server.client_id,
                                  INSIGHTS_API_CLIENT_SECRET=server.client_secret)
         api = ClientSpacesApi(settings)
-        assert run_refresh(settings, api).ok
+        assert run_refresh(settings, api, job_name=EXTRACT_JOB_NAME).ok
         clean = run_refresh(settings, api, job_name=RECONCILE_JOB_NAME)
         assert clean.ok
         assert clean.metadata["reports/source_drift"]["lost_versions"] == 0
@@ -90,12 +92,9 @@ def test_reconciliation_finds_lost_versions_and_reextract_repairs_them(tmp_path,
         assert "reports/source_drift:no_lost_versions" in drifted.failed_checks
         assert drifted.metadata["reports/source_drift"]["lost_versions"] > 0
 
-        os.environ["INSIGHTS_HOME"] = str(tmp_path)
-        try:
-            assert main(["reextract", "--space", space_id]) == 0
-        finally:
-            del os.environ["INSIGHTS_HOME"]
-        assert run_refresh(settings, api).ok
+        monkeypatch.setenv("INSIGHTS_HOME", str(tmp_path))
+        assert main(["reextract", "--space", space_id]) == 0
+        assert run_refresh(settings, api, job_name=EXTRACT_JOB_NAME).ok
         repaired = run_refresh(settings, api, job_name=RECONCILE_JOB_NAME)
         assert repaired.ok
         assert repaired.metadata["reports/source_drift"]["lost_versions"] == 0
