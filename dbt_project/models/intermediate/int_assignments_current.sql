@@ -25,7 +25,7 @@ current_set as (
         -- one row per pair even if an answer listed a pair twice
         row_number() over (
             partition by assignments.user_id, assignments.client_id
-            order by assignments.assigned_at desc
+            order by assignments.assigned_at desc, assignments.access_level
         ) as pair_rank
     from assignments
     inner join latest_batch

@@ -41,7 +41,8 @@ document_versions as (
         ) as version_number
     from versions
     {% if is_incremental() %}
-    where versions.batch_id > (select coalesce(max(batch_id), '') from {{ this }})
+    inner join affected_documents
+        on versions.document_id = affected_documents.document_id
     {% endif %}
 ),
 
