@@ -33,7 +33,8 @@ def test_jobs_and_schedules_exist_with_their_defaults():
 
 
 def test_schedule_settings_are_configurable_and_validated():
-    assert load_schedule_settings({"INSIGHTS_REFRESH_CRON": "0 * * * *"}).refresh_cron == "0 * * * *"
+    hourly = load_schedule_settings({"INSIGHTS_REFRESH_CRON": "0 * * * *"})
+    assert hourly.refresh_cron == "0 * * * *"
     with pytest.raises(SettingsError, match="^INSIGHTS_REFRESH_CRON: must be a cron expression"):
         load_schedule_settings({"INSIGHTS_REFRESH_CRON": "every half hour"})
 

@@ -54,8 +54,11 @@ def source_drift(
     summary = {k: v for k, v in report.items() if not k.endswith("_by_space")}
     context.log.info(f"drift report {path}: {summary}")
     return dg.MaterializeResult(
-        metadata={**summary, "unreadable_spaces": dg.MetadataValue.json(summary["unreadable_spaces"]),
-                  "report": dg.MetadataValue.path(str(path))},
+        metadata={
+            **summary,
+            "unreadable_spaces": dg.MetadataValue.json(summary["unreadable_spaces"]),
+            "report": dg.MetadataValue.path(str(path)),
+        },
         check_results=[dg.AssetCheckResult(
             check_name="no_lost_versions", passed=not lost,
             severity=dg.AssetCheckSeverity.ERROR,
