@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import dagster as dg
 
+from pipelines.alerts.sensors import SENSORS
 from pipelines.assets.landing import LANDING_ASSETS
 from pipelines.assets.publish import serving_duckdb
 from pipelines.assets.reconciliation import source_drift
 from pipelines.assets.warehouse import warehouse_models
+from pipelines.checks.freshness import FRESHNESS_CHECKS
 from pipelines.resources.client_spaces import ClientSpacesApi
 from pipelines.resources.settings_resource import InsightsSettings
 from pipelines.schedules import JOBS, REFRESH_JOB_NAME, build_schedules
@@ -27,7 +29,9 @@ def build_definitions(
     settings = settings or InsightsSettings()
     return dg.Definitions(
         assets=[*LANDING_ASSETS, warehouse_models, serving_duckdb, source_drift],
+        asset_checks=FRESHNESS_CHECKS,
         jobs=JOBS,
+        sensors=SENSORS,
         schedules=build_schedules(),
         resources={"settings": settings, "api": api or ClientSpacesApi(settings)},
     )

@@ -52,6 +52,9 @@ class Settings:
     api_timeout_seconds: float
     api_page_size: int
     api_concurrency: int
+    max_data_age_minutes: int
+    quarantine_max_share: float
+    alert_webhook_url: Secret | None = field(repr=False)
 
     # Derived locations; everything lives under INSIGHTS_HOME so one setting moves it all.
     @property
@@ -124,6 +127,24 @@ def _float(env: Mapping[str, str], name: str, default: float, minimum: float) ->
     if value < minimum:
         raise SettingsError(name, f"must be at least {minimum}, got {value}")
     return value
+
+
+def _share(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _float(env, name, default, 0.0)
+    if value > 1:
+        raise SettingsError(name, f"must be a fraction between 0 and 1, got {value}")
+    return value
+
+
+def _webhook(env: Mapping[str, str]) -> Secret | None:
+    # Webhook URLs carry their token in the path: validate, never echo.
+    raw = _text(env, "INSIGHTS_ALERT_WEBHOOK_URL")
+    if raw is None:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError("INSIGHTS_ALERT_WEBHOOK_URL", "must be an absolute http(s) URL")
+    return Secret(raw)
 
 
 def _url(env: Mapping[str, str], name: str) -> str | None:
@@ -211,6 +232,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         api_timeout_seconds=_float(env, "INSIGHTS_API_TIMEOUT_SECONDS", 30.0, 0.05),
         api_page_size=_int(env, "INSIGHTS_API_PAGE_SIZE", 1000, 1, 1000),
         api_concurrency=_int(env, "INSIGHTS_API_CONCURRENCY", 4, 1, 64),
+        max_data_age_minutes=_int(env, "INSIGHTS_MAX_DATA_AGE_MINUTES", 24 * 60, 1, 525_600),
+        quarantine_max_share=_share(env, "INSIGHTS_QUARANTINE_MAX_SHARE", 0.01),
+        alert_webhook_url=_webhook(env),
     )
 
 

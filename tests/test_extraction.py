@@ -177,8 +177,9 @@ def test_a_failing_space_does_not_stop_the_others_and_keeps_its_mark(tmp_path, s
     outcome, _ = refresh(tmp_path, small_world, clock=SimClock(start=ANCHOR),
                          faults=FaultConfig(failing_spaces=frozenset({broken})),
                          retry=RetryPolicy(max_attempts=3, backoff_base_seconds=0.001))
-    assert not outcome.ok
-    assert outcome.failed_checks == ["landing/documents:every_space_read"]
+    # The other clients' figures go on: the failure is a warning (and an alert), not a stop.
+    assert outcome.ok
+    assert outcome.warnings == ["landing/documents:every_space_read"]
     failed = [u for u in outcome.metadata["landing/documents"]["spaces_unreadable"]
               if u["status"] == "failed"]
     assert [f["space_id"] for f in failed] == [broken]

@@ -1,0 +1,67 @@
+"""Freshness: how old the landed data and the published marts are, against a maximum age.
+
+The age of data is measured from what the data says (the newest successful extraction, the
+marts' data_as_of), not from when a run last happened to finish.
+"""
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import polars as pl
+
+from pipelines.resources.settings_resource import InsightsSettings
+
+
+def newest_extraction(landing_dir: Path) -> datetime | None:
+    files = list((landing_dir / "batches").glob("*-documents.parquet"))
+    if not files:
+        return None
+    # A batch with some failed spaces still refreshed the others: it counts as fresh data
+    # (the failed spaces are reported by every_space_read).
+    batches = pl.read_parquet(files)
+    return batches["extracted_at"].max() if batches.height else None
+
+
+def serving_data_as_of(serving_path: Path) -> datetime | None:
+    if not serving_path.exists():
+        return None
+    with duckdb.connect(str(serving_path), read_only=True) as con:
+        value = con.execute("select max(data_as_of) from marts.mart_client_overview").fetchone()[0]
+    return value.astimezone(UTC) if value else None
+
+
+def freshness_result(what: str, newest: datetime | None, max_age: timedelta,
+                     now: datetime | None = None) -> dg.AssetCheckResult:
+    now = now or datetime.now(UTC)
+    if newest is None:
+        return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.WARN,
+                                   description=f"no {what} yet")
+    age = now - newest
+    return dg.AssetCheckResult(
+        passed=age <= max_age,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"newest": newest.isoformat(), "age_minutes": round(age.total_seconds() / 60, 1),
+                  "max_age_minutes": max_age.total_seconds() / 60},
+        description=f"{what} is {age} old (maximum {max_age})",
+    )
+
+
+@dg.asset_check(asset=["landing", "documents"], name="landing_is_fresh",
+                description="The newest successful extraction is within INSIGHTS_MAX_DATA_AGE_MINUTES.")
+def landing_is_fresh(settings: dg.ResourceParam[InsightsSettings]) -> dg.AssetCheckResult:
+    config = settings.get()
+    return freshness_result("landed data", newest_extraction(config.landing_dir),
+                            timedelta(minutes=config.max_data_age_minutes))
+
+
+@dg.asset_check(asset=["serving", "insights_duckdb"], name="marts_are_fresh",
+                description="The published marts' data_as_of is within INSIGHTS_MAX_DATA_AGE_MINUTES.")
+def marts_are_fresh(settings: dg.ResourceParam[InsightsSettings]) -> dg.AssetCheckResult:
+    config = settings.get()
+    return freshness_result("published data", serving_data_as_of(config.serving_path),
+                            timedelta(minutes=config.max_data_age_minutes))
+
+
+FRESHNESS_CHECKS = [landing_is_fresh, marts_are_fresh]
