@@ -80,8 +80,10 @@ def test_a_failed_run_is_alerted(alert_env):
 
 def test_failed_checks_of_a_successful_run_are_alerted(alert_env, small_world):
     home, received = alert_env
-    readable = sorted(s["id"] for s in small_world.spaces_at(ANCHOR)
-                      if s["link_status"] == "ACTIVE" and small_world.space_accessible(s["id"], ANCHOR))
+    readable = sorted(
+        s["id"] for s in small_world.spaces_at(ANCHOR)
+        if s["link_status"] == "ACTIVE" and small_world.space_accessible(s["id"], ANCHOR)
+    )
     settings = make_settings(home)
     api = SimulatedClientSpacesApi(settings, world=small_world, clock=SimClock(start=ANCHOR),
                                    faults=FaultConfig(failing_spaces=frozenset(readable[:1])),

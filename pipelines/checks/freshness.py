@@ -49,7 +49,7 @@ def freshness_result(what: str, newest: datetime | None, max_age: timedelta,
 
 
 @dg.asset_check(asset=["landing", "documents"], name="landing_is_fresh",
-                description="The newest successful extraction is within INSIGHTS_MAX_DATA_AGE_MINUTES.")
+                description="The newest extraction is within INSIGHTS_MAX_DATA_AGE_MINUTES.")
 def landing_is_fresh(settings: dg.ResourceParam[InsightsSettings]) -> dg.AssetCheckResult:
     config = settings.get()
     return freshness_result("landed data", newest_extraction(config.landing_dir),
@@ -57,7 +57,7 @@ def landing_is_fresh(settings: dg.ResourceParam[InsightsSettings]) -> dg.AssetCh
 
 
 @dg.asset_check(asset=["serving", "insights_duckdb"], name="marts_are_fresh",
-                description="The published marts' data_as_of is within INSIGHTS_MAX_DATA_AGE_MINUTES.")
+                description="The published data_as_of is within INSIGHTS_MAX_DATA_AGE_MINUTES.")
 def marts_are_fresh(settings: dg.ResourceParam[InsightsSettings]) -> dg.AssetCheckResult:
     config = settings.get()
     return freshness_result("published data", serving_data_as_of(config.serving_path),
