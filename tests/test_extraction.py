@@ -144,8 +144,10 @@ def test_documents_sharing_one_updated_at_across_pages_are_neither_lost_nor_dupl
 
 def test_invalid_records_are_quarantined_with_reasons(tmp_path, small_world):
     faults = FaultConfig(seed=9, invalid_records=0.03)
-    outcome, _ = refresh(tmp_path, small_world, clock=SimClock(start=ANCHOR), faults=faults)
-    assert outcome.ok
+    outcome, _ = refresh(tmp_path, small_world, clock=SimClock(start=ANCHOR), faults=faults,
+                         INSIGHTS_QUARANTINE_MAX_SHARE="0.05")
+    assert outcome.ok, outcome.failed_checks
+    assert "landing/documents:quarantine_share" in outcome.warnings
     meta = outcome.metadata["landing/documents"]
     assert meta["quarantined"] > 0
     assert meta["fetched"] == meta["landed"] + meta["quarantined"]

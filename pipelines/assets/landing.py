@@ -105,6 +105,9 @@ landing_assignments = _list_asset(
         # Its data stays as of its last good read (its mark does not move) and it is alerted.
         dg.AssetCheckSpec("every_space_read", asset=["landing", "documents"],
                           description="No active space failed to extract in this run."),
+        dg.AssetCheckSpec("quarantine_share", asset=["landing", "documents"], blocking=True,
+                          description="A few quarantined records warn; a share above "
+                                      "INSIGHTS_QUARANTINE_MAX_SHARE stops the publish."),
         dg.AssetCheckSpec("fetched_equals_landed_plus_quarantined",
                           asset=["landing", "documents"], blocking=True,
                           description="Every fetched record was landed or quarantined."),
@@ -136,11 +139,28 @@ def _extract_documents(
             client, run, active, concurrency=settings.get().api_concurrency,
             progress=context.log.info,
         )
-    return _documents_result(context, run, outcomes)
+    return _documents_result(context, run, outcomes, settings.get().quarantine_max_share)
+
+
+def quarantine_check(fetched: int, quarantined: int, max_share: float,
+                     reasons: dict[str, int]) -> dg.AssetCheckResult:
+    """Pass with none; warn with a few; error (blocking the publish) above the share."""
+    share = quarantined / fetched if fetched else 0.0
+    too_many = share > max_share
+    return dg.AssetCheckResult(
+        check_name="quarantine_share",
+        passed=quarantined == 0,
+        severity=dg.AssetCheckSeverity.ERROR if too_many else dg.AssetCheckSeverity.WARN,
+        metadata={"fetched": fetched, "quarantined": quarantined, "share": round(share, 6),
+                  "max_share": max_share, "top_reasons": dg.MetadataValue.json(reasons)},
+        description=(f"{quarantined} of {fetched} fetched records quarantined ({share:.2%}); "
+                     f"above {max_share:.2%} the publish is blocked"),
+    )
 
 
 def _documents_result(
-    context: dg.AssetExecutionContext, run: ExtractionRun, outcomes: list[SpaceOutcome]
+    context: dg.AssetExecutionContext, run: ExtractionRun, outcomes: list[SpaceOutcome],
+    quarantine_max_share: float,
 ) -> dg.MaterializeResult:
     totals = {k: sum(getattr(o, k) for o in outcomes)
               for k in ("fetched", "landed", "new_versions", "quarantined")}
@@ -186,6 +206,8 @@ def _documents_result(
                 metadata={"failed_spaces": dg.MetadataValue.json(failed)},
                 description="Access revoked and removed spaces are reported, not failures.",
             ),
+            quarantine_check(totals["fetched"], totals["quarantined"], quarantine_max_share,
+                             _top_reasons(reasons)),
             dg.AssetCheckResult(
                 check_name="fetched_equals_landed_plus_quarantined",
                 passed=reconciled,

@@ -1,0 +1,220 @@
+"""Run the Great Expectations suites in `expectations/` on Polars frames.
+
+The suites are declarative GX 1.x JSON files (the format `ExpectationSuite.to_json_dict()`
+writes). They run with an ephemeral, in-memory GX context on a pandas frame built from Arrow
+with `pd.ArrowDtype` columns: timestamps stay `timestamp[us, tz=UTC]`, dates `date32`,
+nullable integers `int64` and decimals `decimal128`, so nothing is coerced to float or object
+on the way (numpy-backed pandas would turn an integer column with nulls into float64 and a
+date into datetime64). GX sees the Python type of each Arrow type, so a suite says
+`type_: "datetime"` / `"date"` / `"int"` / `"bool"` / `"str"`. List columns (users' `roles`)
+are handed to GX as comma-joined text, since GX has no list expectations: an empty list
+becomes "" and is caught by a regex.
+
+Suite parameters (`{"$PARAMETER": "max_received_at"}`) are supplied per validation; pass a
+timezone-aware `datetime` for timestamp bounds. A parameter the suite needs but the call does
+not supply is an error, not a silent pass.
+
+The context and the parsed suites are built once per process and reused; validation holds a
+lock because a GX context is not thread-safe. GX's progress bars are off and its loggers are
+held at WARNING.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import warnings
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import polars as pl
+
+SUITES_DIR = Path(__file__).resolve().parents[2] / "expectations"
+_SAMPLE_VALUES = 5
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class FailedExpectation:
+    expectation: str  # the GX expectation type, e.g. expect_column_values_to_be_in_set
+    column: str | None  # the column; "a,b" for column lists and pairs; None for table checks
+    unexpected_count: int | None
+    element_count: int | None
+    detail: str  # the rule (from the suite's meta) and what was observed
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SuiteOutcome:
+    suite: str
+    success: bool
+    evaluated: int  # expectations run
+    failed: list[FailedExpectation] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"suite": self.suite, "success": self.success, "evaluated": self.evaluated,
+                "failed": [f.to_dict() for f in self.failed]}
+
+    def failed_names(self) -> list[str]:
+        """`expectation(column)` per failure, for messages and assertions."""
+        return [f"{f.expectation}({f.column})" if f.column else f.expectation
+                for f in self.failed]
+
+
+def suite_names() -> list[str]:
+    return sorted(path.stem for path in SUITES_DIR.glob("*.json"))
+
+
+@cache
+def _suite_document(name: str) -> dict[str, Any]:
+    path = SUITES_DIR / f"{name}.json"
+    if not path.is_file():
+        raise KeyError(f"no expectation suite {name!r} in {SUITES_DIR} "
+                       f"(known: {', '.join(suite_names())})")
+    return json.loads(path.read_text())
+
+
+def load_suite(name: str):
+    """A fresh `gx.ExpectationSuite` from `expectations/<name>.json`."""
+    import great_expectations as gx
+
+    document = dict(_suite_document(name))
+    document.pop("id", None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return gx.ExpectationSuite(**document)
+
+
+def suite_parameters(name: str) -> set[str]:
+    """The `$PARAMETER` names a suite needs at validation time."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if "$PARAMETER" in node:
+                found.add(node["$PARAMETER"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(_suite_document(name)["expectations"])
+    return found
+
+
+@cache
+def _suite(name: str):
+    return load_suite(name)
+
+
+@cache
+def _batch_definition():
+    """One ephemeral context with one pandas dataframe asset, built once per process."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    for logger in ("great_expectations", "great_expectations.core", "tqdm"):
+        logging.getLogger(logger).setLevel(logging.WARNING)
+    config = DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(),
+        progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
+        analytics_enabled=False,
+    )
+    context = gx.get_context(mode="ephemeral", project_config=config)
+    # GX fingerprints every pandas batch under 1 GB for its batch markers by hashing all
+    # values; on Arrow timestamp columns that converts each value to a Python object and
+    # costs seconds per 100k rows, twice per validation. The fingerprint is metadata only.
+    pandas_execution_engine.HASH_THRESHOLD = 0
+    source = context.data_sources.add_pandas("pipelines")
+    return source.add_dataframe_asset("frame").add_batch_definition_whole_dataframe("whole")
+
+
+def to_pandas(frame: pl.DataFrame) -> pd.DataFrame:
+    """The frame as GX sees it: Arrow-backed pandas columns, lists as comma-joined text."""
+    lists = [name for name, dtype in frame.schema.items() if isinstance(dtype, pl.List)]
+    if lists:
+        frame = frame.with_columns(pl.col(name).cast(pl.List(pl.String)).list.join(",")
+                                   for name in lists)
+    return frame.to_arrow().to_pandas(types_mapper=pd.ArrowDtype)
+
+
+def validate_frame(
+    suite_name: str, frame: pl.DataFrame, parameters: dict[str, Any] | None = None
+) -> SuiteOutcome:
+    """Run one suite on one frame; every expectation is evaluated, failures are listed."""
+    parameters = dict(parameters or {})
+    missing = suite_parameters(suite_name) - set(parameters)
+    if missing:
+        raise ValueError(f"suite {suite_name!r} needs parameter(s) {', '.join(sorted(missing))}")
+    suite = _suite(suite_name)
+    data = to_pandas(frame)
+    with _lock, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        batch = _batch_definition().get_batch(batch_parameters={"dataframe": data})
+        result = batch.validate(suite, expectation_parameters=parameters,
+                                result_format={"result_format": "BASIC",
+                                               "partial_unexpected_count": _SAMPLE_VALUES})
+    failed = [_failure(item) for item in result.results if not item.success]
+    return SuiteOutcome(suite=suite_name, success=bool(result.success),
+                        evaluated=len(result.results), failed=failed)
+
+
+def _failure(item) -> FailedExpectation:
+    config = item.expectation_config
+    kwargs = config.kwargs
+    if "column" in kwargs:
+        column = kwargs["column"]
+    elif "column_list" in kwargs:
+        column = ",".join(kwargs["column_list"])
+    elif "column_A" in kwargs:
+        column = f"{kwargs['column_A']},{kwargs['column_B']}"
+    else:
+        column = None
+    outcome = item.result or {}
+    rule = (config.meta or {}).get("rule") or config.type
+    if item.exception_info and item.exception_info.get("raised_exception"):
+        observed = f"could not be evaluated: {item.exception_info.get('exception_message')}"
+    elif "unexpected_count" in outcome:
+        sample = [_plain(value) for value in outcome.get("partial_unexpected_list") or []]
+        observed = (f"{outcome['unexpected_count']} of {outcome.get('element_count')} "
+                    f"rows unexpected, e.g. {sample[:_SAMPLE_VALUES]}")
+    else:
+        observed = f"observed {_plain(outcome.get('observed_value'))}"
+        if outcome.get("details"):
+            observed += f" ({_plain(outcome['details'])})"
+    return FailedExpectation(
+        expectation=config.type,
+        column=column,
+        unexpected_count=_int_or_none(outcome.get("unexpected_count")),
+        element_count=_int_or_none(outcome.get("element_count")),
+        detail=f"{rule}: {observed}",
+    )
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _plain(value: Any) -> Any:
+    """JSON-friendly rendering of a value GX reports (timestamps, decimals, tuples)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return str(value)

@@ -1,0 +1,68 @@
+"""The publish gate: when a blocking check fails, the serving database is not replaced."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+import duckdb
+import polars as pl
+
+from pipelines.refresh import run_refresh
+from pipelines.resources.client_spaces import SimulatedClientSpacesApi
+from pipelines.simulator import FaultConfig, SimClock
+from tests.conftest import ANCHOR, FAST_RETRY, make_settings
+
+
+def _refresh(home, world, clock, faults=None, **variables):
+    settings = make_settings(home, INSIGHTS_AS_OF=clock.now().isoformat(), **variables)
+    api = SimulatedClientSpacesApi(settings, world=world, clock=clock, faults=faults,
+                                   retry=FAST_RETRY)
+    try:
+        return run_refresh(settings, api)
+    finally:
+        api.close()
+
+
+def _fingerprint(home) -> tuple[str, int]:
+    path = home / "serving" / "insights.duckdb"
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    with duckdb.connect(str(path), read_only=True) as con:  # still complete and readable
+        documents = con.execute("select count(*) from marts.fct_documents").fetchone()[0]
+    return digest, documents
+
+
+def test_failed_blocking_checks_keep_the_last_good_marts(tmp_path, small_world):
+    clock = SimClock(start=ANCHOR - timedelta(days=3))
+    good = _refresh(tmp_path, small_world, clock)
+    assert good.ok, (good.failed_steps, good.failed_checks)
+    published = _fingerprint(tmp_path)
+    assert published[1] > 0
+
+    # 1. Too many invalid records from the source: the quarantine share blocks the publish.
+    clock.advance(timedelta(days=1))
+    flooded = _refresh(tmp_path, small_world, clock, faults=FaultConfig(invalid_records=0.5))
+    assert not flooded.ok
+    assert "landing/documents:quarantine_share" in flooded.failed_checks
+    assert "serving__insights_duckdb" not in flooded.failed_steps  # never started
+    assert _fingerprint(tmp_path) == published
+
+    # 2. A corrupted landing batch (written by something else): the dbt tests stop the build.
+    landed = next((tmp_path / "landing" / "documents").glob("space=*-*/*.parquet"))
+    frame = pl.read_parquet(landed).head(1).with_columns(
+        category=pl.lit("NOT_A_CATEGORY"), _batch_id=pl.lit("99999999T999999Z-corrupt")
+    )
+    frame.write_parquet(landed.with_name("99999999T999999Z-corrupt-0000.parquet"))
+    clock.advance(timedelta(hours=1))
+    corrupted = _refresh(tmp_path, small_world, clock)
+    assert not corrupted.ok
+    assert "warehouse_models" in corrupted.failed_steps
+    assert _fingerprint(tmp_path) == published
+
+
+def test_a_few_invalid_records_still_publish_with_a_warning(tmp_path, small_world):
+    clock = SimClock(start=ANCHOR)
+    outcome = _refresh(tmp_path, small_world, clock, faults=FaultConfig(invalid_records=0.002))
+    assert outcome.ok, (outcome.failed_steps, outcome.failed_checks)
+    assert "landing/documents:quarantine_share" in outcome.warnings
+    assert (tmp_path / "serving" / "insights.duckdb").exists()
