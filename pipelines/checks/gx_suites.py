@@ -11,8 +11,13 @@ are handed to GX as comma-joined text, since GX has no list expectations: an emp
 becomes "" and is caught by a regex.
 
 Suite parameters (`{"$PARAMETER": "max_received_at"}`) are supplied per validation; pass a
-timezone-aware `datetime` for timestamp bounds. A parameter the suite needs but the call does
-not supply is an error, not a silent pass.
+timezone-aware `datetime` for timestamp bounds (`landed_documents` needs `max_received_at`:
+the latest acceptable `received_at`, i.e. now plus a small clock skew). A parameter the suite
+needs but the call does not supply is an error, not a silent pass.
+
+The landed suites describe one batch file as the landing writes it: `landed_documents` is run
+per file of `documents/space=<id>/` (one space, so at most one distinct `space_id`), never on
+the zero-row `_schema.parquet` (which passes anyway) nor on several spaces concatenated.
 
 The context and the parsed suites are built once per process and reused; validation holds a
 lock because a GX context is not thread-safe. GX's progress bars are off and its loggers are
@@ -26,6 +31,7 @@ import logging
 import threading
 import warnings
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -158,6 +164,9 @@ def validate_frame(
     missing = suite_parameters(suite_name) - set(parameters)
     if missing:
         raise ValueError(f"suite {suite_name!r} needs parameter(s) {', '.join(sorted(missing))}")
+    naive = [k for k, v in parameters.items() if isinstance(v, datetime) and v.tzinfo is None]
+    if naive:
+        raise ValueError(f"parameter(s) {', '.join(naive)} must be timezone-aware datetimes")
     suite = _suite(suite_name)
     data = to_pandas(frame)
     with _lock, warnings.catch_warnings():
