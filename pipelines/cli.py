@@ -44,6 +44,8 @@ def _summary(outcome: RefreshOutcome) -> None:
     for space in unreadable:
         _print(f"  space {space['space_id']} not read: {space['status']}"
                + (f" ({space['error']})" if space.get("error") else ""))
+    _print(f"checks: {outcome.checks_passed} passed, {len(outcome.warnings)} warning(s), "
+           f"{len(outcome.failed_checks)} blocking failure(s)")
     for warning in outcome.warnings:
         _print(f"warning: check failed: {warning}")
 

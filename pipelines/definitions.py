@@ -15,6 +15,7 @@ from pipelines.assets.publish import serving_duckdb
 from pipelines.assets.reconciliation import source_drift
 from pipelines.assets.warehouse import warehouse_models
 from pipelines.checks.freshness import FRESHNESS_CHECKS
+from pipelines.checks.suite_checks import SUITE_CHECKS
 from pipelines.resources.client_spaces import ClientSpacesApi
 from pipelines.resources.settings_resource import InsightsSettings
 from pipelines.schedules import JOBS, REFRESH_JOB_NAME, build_schedules
@@ -29,7 +30,7 @@ def build_definitions(
     settings = settings or InsightsSettings()
     return dg.Definitions(
         assets=[*LANDING_ASSETS, warehouse_models, serving_duckdb, source_drift],
-        asset_checks=FRESHNESS_CHECKS,
+        asset_checks=[*FRESHNESS_CHECKS, *SUITE_CHECKS],
         jobs=JOBS,
         sensors=SENSORS,
         schedules=build_schedules(),

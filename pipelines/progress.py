@@ -55,6 +55,9 @@ def _wanted(record: logging.LogRecord) -> bool:
     if event is None:
         message = meta.get("orig_message") or record.getMessage()
         return record.levelno >= logging.INFO and not message.startswith(_QUIET_PREFIXES)
+    if event.event_type_value == "ASSET_CHECK_EVALUATION":
+        # Hundreds of dbt tests pass on every run: show failures; the summary counts the rest.
+        return not event.event_specific_data.passed
     return event.event_type_value in _STEP_EVENTS
 
 

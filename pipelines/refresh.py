@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import sys
 import time
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ class RefreshOutcome:
     failed_steps: list[str] = field(default_factory=list)
     failed_checks: list[str] = field(default_factory=list)  # blocking (ERROR) checks only
     warnings: list[str] = field(default_factory=list)  # WARN checks that failed
+    checks_passed: int = 0
     metadata: dict[str, dict] = field(default_factory=dict)  # asset key -> metadata values
 
     @property
@@ -47,7 +49,11 @@ def run_refresh(
     # same folder to see these runs in `dagster dev`.
     dagster_home = config.home / "dagster"
     dagster_home.mkdir(parents=True, exist_ok=True)
-    instance = dg.DagsterInstance.local_temp(tempdir=str(dagster_home))
+    # Two first runs at once would both create the instance's SQLite tables: take turns.
+    with open(dagster_home / ".instance.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        instance = dg.DagsterInstance.local_temp(tempdir=str(dagster_home))
+        fcntl.flock(lock, fcntl.LOCK_UN)
     job = defs.resolve_job_def(job_name).with_logger_defs(
         {"progress": progress_logger_definition(stream or sys.stderr)}
     )
@@ -61,6 +67,7 @@ def run_refresh(
             outcome.failed_steps.append(event.step_key)
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
+            outcome.checks_passed += evaluation.passed
             if not evaluation.passed:
                 name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
                 if evaluation.severity == dg.AssetCheckSeverity.ERROR:

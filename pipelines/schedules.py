@@ -16,18 +16,11 @@ RECONCILE_JOB_NAME = "nightly_reconciliation"
 REBUILD_JOB_NAME = "rebuild_from_landing"
 WRITER_TAG = {"insights/writer": "warehouse"}  # dagster.yaml limits runs with it to one
 
-# Transient failures (an API outage, a lock held too long) are retried by Dagster too, with
-# exponential backoff and jitter, on top of the HTTP client's own per-request retries.
-TRANSIENT_RETRY = dg.RetryPolicy(
-    max_retries=2, delay=60, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
-)
-
 refresh_job = dg.define_asset_job(
     REFRESH_JOB_NAME,
     selection=dg.AssetSelection.all() - dg.AssetSelection.groups("reconciliation"),
     description="Extract (incremental), land, transform, check and publish: `insights refresh`.",
     tags=WRITER_TAG,
-    op_retry_policy=TRANSIENT_RETRY,
 )
 
 extract_job = dg.define_asset_job(
@@ -35,7 +28,6 @@ extract_job = dg.define_asset_job(
     selection=dg.AssetSelection.groups("landing"),
     description="Extract and land only (incremental); the models are built by a later refresh.",
     tags=WRITER_TAG,
-    op_retry_policy=TRANSIENT_RETRY,
 )
 
 rebuild_job = dg.define_asset_job(
@@ -50,7 +42,6 @@ reconcile_job = dg.define_asset_job(
     selection=dg.AssetSelection.groups("reconciliation"),
     description="Re-read every active space in full and report drift against the landing zone.",
     tags=WRITER_TAG,
-    op_retry_policy=TRANSIENT_RETRY,
 )
 
 

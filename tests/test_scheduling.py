@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import dagster as dg
 import pytest
 import yaml
 
@@ -99,3 +100,10 @@ def test_reconciliation_finds_lost_versions_and_reextract_repairs_them(
         repaired = run_refresh(settings, api, job_name=RECONCILE_JOB_NAME)
         assert repaired.ok
         assert repaired.metadata["reports/source_drift"]["lost_versions"] == 0
+
+
+def test_only_extraction_is_retried_by_dagster():
+    landing = defs.resolve_assets_def(dg.AssetKey(["landing", "documents"]))
+    assert landing.op.retry_policy.max_retries == 2
+    warehouse = defs.resolve_assets_def(dg.AssetKey(["marts", "fct_documents"]))
+    assert warehouse.op.retry_policy is None  # a failed dbt test does not pass by waiting

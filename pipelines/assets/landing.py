@@ -14,11 +14,24 @@ from pipelines.extraction.documents import ExtractionRun, SpaceOutcome, extract_
 from pipelines.extraction.lists import ListOutcome, current_spaces, extract_list
 from pipelines.landing.marks import MarkStore
 from pipelines.landing.zone import LandingZone
+from pipelines.resources.api_client import AuthenticationError
 from pipelines.resources.client_spaces import ClientSpacesApi
 from pipelines.resources.settings_resource import InsightsSettings
+from pipelines.settings import SettingsError
 from pipelines.writer_lock import writer_lock
 
 LANDING_GROUP = "landing"
+
+# An API outage outlasting the client's own per-request retries is retried by Dagster, with
+# exponential backoff and jitter. Only extraction is retried: a failed dbt test or a broken
+# invariant will not pass by waiting. Bad credentials or settings are never retried.
+TRANSIENT_RETRY = dg.RetryPolicy(
+    max_retries=2, delay=60, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+)
+
+
+def _not_retried(error: Exception) -> dg.Failure:
+    return dg.Failure(description=str(error), allow_retries=False)
 
 
 def start_run(context: dg.AssetExecutionContext, settings: InsightsSettings) -> ExtractionRun:
@@ -47,6 +60,7 @@ def _list_asset(entity: str, description: str):
         group_name=LANDING_GROUP,
         kinds={"python", "parquet"},
         description=description,
+        retry_policy=TRANSIENT_RETRY,
     )
     def _asset(
         context: dg.AssetExecutionContext,
@@ -55,8 +69,11 @@ def _list_asset(entity: str, description: str):
     ) -> dg.MaterializeResult:
         run = start_run(context, settings)
         lock = writer_lock(settings.get().state_dir, on_wait=context.log.info)
-        with lock, api.client() as client:
-            outcome: ListOutcome = extract_list(client, run, entity)
+        try:
+            with lock, api.client() as client:
+                outcome: ListOutcome = extract_list(client, run, entity)
+        except (AuthenticationError, SettingsError) as error:
+            raise _not_retried(error) from error
         record = {
             "extracted_at": run.extracted_at, "status": "ok", "fetched": outcome.fetched,
             "landed": outcome.landed, "new_versions": outcome.new_versions,
@@ -96,6 +113,7 @@ landing_assignments = _list_asset(
     group_name=LANDING_GROUP,
     kinds={"python", "parquet"},
     deps=[landing_spaces],
+    retry_policy=TRANSIENT_RETRY,
     description=(
         "Document versions of every ACTIVE client space, extracted incrementally "
         "(high-water mark minus lookback) and de-duplicated on (document_id, updated_at)."
@@ -118,8 +136,11 @@ def landing_documents(
     settings: dg.ResourceParam[InsightsSettings],
     api: dg.ResourceParam[ClientSpacesApi],
 ) -> dg.MaterializeResult:
-    with writer_lock(settings.get().state_dir, on_wait=context.log.info):
-        return _extract_documents(context, settings, api)
+    try:
+        with writer_lock(settings.get().state_dir, on_wait=context.log.info):
+            return _extract_documents(context, settings, api)
+    except (AuthenticationError, SettingsError) as error:
+        raise _not_retried(error) from error
 
 
 def _extract_documents(

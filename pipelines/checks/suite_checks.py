@@ -1,0 +1,115 @@
+"""Dagster asset checks that run the Great Expectations suites and the volume bound.
+
+Landed batches: each landing asset's newest batch is validated against its suite (documents
+file by file, one space each); the full-snapshot lists also against the volume of recent
+batches. Marts: the mart suites run on the warehouse tables right after dbt builds them,
+before the publish. All are blocking with ERROR severity: a broken invariant stops the publish
+and the last good marts stay in place. Each failed expectation and its counts go into the
+check's metadata.
+"""
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import polars as pl
+
+from pipelines.checks.gx_suites import SuiteOutcome, validate_frame
+from pipelines.checks.volume import recent_fetched_counts, volume_check
+from pipelines.resources.settings_resource import InsightsSettings
+
+# received_at may run ahead of our clock by this much (the source's clock is not ours).
+CLOCK_SKEW = timedelta(minutes=15)
+VOLUME_MAX_RATIO = 3.0
+
+
+def newest_batch(landing_dir: Path, entity: str) -> dict | None:
+    files = list((landing_dir / "batches").glob(f"*-{entity}.parquet"))
+    if not files:
+        return None
+    return pl.read_parquet(files).sort("batch_id").row(-1, named=True)
+
+
+def batch_files(landing_dir: Path, entity: str, batch_id: str) -> list[Path]:
+    if entity == "documents":
+        return sorted((landing_dir / "documents").glob(f"space=*/{batch_id}-*.parquet"))
+    return sorted((landing_dir / entity).glob(f"{batch_id}.parquet"))
+
+
+def suites_result(outcomes: list[SuiteOutcome], **metadata) -> dg.AssetCheckResult:
+    failed = [dict(f.to_dict(), suite=o.suite) for o in outcomes for f in o.failed]
+    return dg.AssetCheckResult(
+        passed=not failed,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={
+            "validations": len(outcomes),
+            "expectations_evaluated": sum(o.evaluated for o in outcomes),
+            "failed_expectations": dg.MetadataValue.json(failed[:50]),
+            **metadata,
+        },
+        description=(f"{len(failed)} expectation(s) failed: "
+                     + "; ".join(sorted({f["expectation"] for f in failed}))) if failed else None,
+    )
+
+
+def _landed_suite_check(entity: str):
+    @dg.asset_check(asset=["landing", entity], name="landed_batch_expectations", blocking=True,
+                    description=f"The newest landed {entity} batch passes expectations/"
+                                f"landed_{entity}.json.")
+    def _check(settings: dg.ResourceParam[InsightsSettings]) -> dg.AssetCheckResult:
+        landing_dir = settings.get().landing_dir
+        batch = newest_batch(landing_dir, entity)
+        if batch is None:
+            return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.ERROR,
+                                       description=f"no {entity} batch has landed")
+        parameters = ({"max_received_at": datetime.now(UTC) + CLOCK_SKEW}
+                      if entity == "documents" else None)
+        outcomes = [validate_frame(f"landed_{entity}", pl.read_parquet(path), parameters)
+                    for path in batch_files(landing_dir, entity, batch["batch_id"])]
+        return suites_result(outcomes, batch_id=batch["batch_id"])
+
+    return _check
+
+
+def _volume_check(entity: str):
+    @dg.asset_check(asset=["landing", entity], name="volume_within_bounds", blocking=True,
+                    description=f"The {entity} count is within {VOLUME_MAX_RATIO}x of the median "
+                                "of recent batches (a sudden drop or spike stops the publish).")
+    def _check(settings: dg.ResourceParam[InsightsSettings]) -> dg.AssetCheckResult:
+        landing_dir = settings.get().landing_dir
+        batch = newest_batch(landing_dir, entity)
+        if batch is None:
+            return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.ERROR,
+                                       description=f"no {entity} batch has landed")
+        history = recent_fetched_counts(landing_dir, entity, before=batch["batch_id"])
+        outcome = volume_check(history, int(batch["fetched"]), max_ratio=VOLUME_MAX_RATIO)
+        return dg.AssetCheckResult(
+            passed=outcome.passed, severity=dg.AssetCheckSeverity.ERROR,
+            metadata={"current": outcome.current, "median": outcome.median,
+                      "ratio": outcome.ratio, "history": dg.MetadataValue.json(history)},
+            description=outcome.reason,
+        )
+
+    return _check
+
+
+MART_SUITES = ("mart_client_overview", "mart_vat_period_progress", "fct_client_category_daily")
+
+
+def _mart_suite_check(mart: str):
+    @dg.asset_check(asset=["marts", mart], name="mart_expectations", blocking=True,
+                    description=f"The built {mart} passes expectations/{mart}.json.")
+    def _check(settings: dg.ResourceParam[InsightsSettings]) -> dg.AssetCheckResult:
+        with duckdb.connect(str(settings.get().warehouse_path), read_only=True) as con:
+            frame = pl.from_arrow(con.execute(f"select * from marts.{mart}").to_arrow_table())
+        return suites_result([validate_frame(mart, frame)], rows=frame.height)
+
+    return _check
+
+
+SUITE_CHECKS = [
+    *[_landed_suite_check(e) for e in ("spaces", "users", "assignments", "documents")],
+    *[_volume_check(e) for e in ("spaces", "users", "assignments")],
+    *[_mart_suite_check(m) for m in MART_SUITES],
+]
