@@ -48,6 +48,8 @@ def _summary(outcome: RefreshOutcome) -> None:
            f"{len(outcome.failed_checks)} blocking failure(s)")
     for warning in outcome.warnings:
         _print(f"warning: check failed: {warning}")
+    if outcome.report_path:
+        _print(f"quality report: {outcome.report_path}")
 
 
 def _finish(outcome: RefreshOutcome, settings: InsightsSettings) -> int:

@@ -7,12 +7,15 @@ import sys
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import dagster as dg
 
 from pipelines.assets.warehouse import AS_OF_TAG
+from pipelines.checks.freshness import serving_data_as_of
 from pipelines.definitions import REFRESH_JOB_NAME, build_definitions
 from pipelines.progress import progress_logger_definition
+from pipelines.quality_report import CheckLine, write_report
 from pipelines.resources.client_spaces import ClientSpacesApi
 from pipelines.resources.settings_resource import InsightsSettings
 
@@ -24,7 +27,12 @@ class RefreshOutcome:
     failed_steps: list[str] = field(default_factory=list)
     failed_checks: list[str] = field(default_factory=list)  # blocking (ERROR) checks only
     warnings: list[str] = field(default_factory=list)  # WARN checks that failed
-    checks_passed: int = 0
+    checks: list[CheckLine] = field(default_factory=list)
+    report_path: Path | None = None
+
+    @property
+    def checks_passed(self) -> int:
+        return sum(check.passed for check in self.checks)
     metadata: dict[str, dict] = field(default_factory=dict)  # asset key -> metadata values
 
     @property
@@ -67,9 +75,10 @@ def run_refresh(
             outcome.failed_steps.append(event.step_key)
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
-            outcome.checks_passed += evaluation.passed
+            name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+            outcome.checks.append(CheckLine(name, evaluation.passed, evaluation.severity.value,
+                                            evaluation.description))
             if not evaluation.passed:
-                name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
                 if evaluation.severity == dg.AssetCheckSeverity.ERROR:
                     outcome.failed_checks.append(name)
                 else:
@@ -79,4 +88,6 @@ def run_refresh(
             outcome.metadata[materialization.asset_key.to_user_string()] = {
                 key: value.value for key, value in materialization.metadata.items()
             }
+    outcome.report_path = write_report(config.reports_dir, outcome,
+                                       serving_data_as_of(config.serving_path))
     return outcome
