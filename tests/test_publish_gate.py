@@ -38,6 +38,8 @@ def test_failed_blocking_checks_keep_the_last_good_marts(tmp_path, small_world):
     assert good.ok, (good.failed_steps, good.failed_checks)
     published = _fingerprint(tmp_path)
     assert published[1] > 0
+    # Row counts reach Dagster as metadata of each model built as a table.
+    assert good.metadata["marts/fct_documents"]["dagster/row_count"] == published[1]
 
     # 1. Too many invalid records from the source: the quarantine share blocks the publish.
     clock.advance(timedelta(days=1))

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import dagster as dg
+import duckdb
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
 from pipelines.dbt_manifest import dbt_cli, dbt_project
@@ -89,12 +90,16 @@ def warehouse_models(
         if context.run.tags.get(FULL_REFRESH_TAG) == "true":
             args.append("--full-refresh")
         invocation = dbt.cli(args, context=context, raise_on_error=False)
-        yield from invocation.stream()
-        if not invocation.is_successful():
-            raise dg.Failure(
-                "dbt build failed: " + ("; ".join(_failures(invocation)) or "see the dbt log"),
-                metadata={"dbt_log": str(invocation.target_path / "dbt.log")},
-            )
+        events = list(invocation.stream())
+        # Row counts are read once dbt has let go of the file (one writer or many readers),
+        # still under the writer lock so no other run starts writing meanwhile.
+        events = with_row_counts(events, config.warehouse_path)
+    yield from events
+    if not invocation.is_successful():
+        raise dg.Failure(
+            "dbt build failed: " + ("; ".join(_failures(invocation)) or "see the dbt log"),
+            metadata={"dbt_log": str(invocation.target_path / "dbt.log")},
+        )
 
 
 class DbtOutput(io.TextIOBase):
@@ -123,6 +128,34 @@ class DbtOutput(io.TextIOBase):
     def close(self) -> None:
         self._file.close()
         super().close()
+
+
+def with_row_counts(events: list, warehouse_path) -> list:
+    """Add `dagster/row_count` to each table or incremental model's materialization."""
+    manifest = json.loads(dbt_project.manifest_path.read_text())["nodes"]
+    counted: dict[str, int] = {}
+    if warehouse_path.exists():
+        with duckdb.connect(str(warehouse_path), read_only=True) as con:
+            for event in events:
+                unique_id = _unique_id(event)
+                node = manifest.get(unique_id or "", {})
+                if node.get("config", {}).get("materialized") in ("table", "incremental"):
+                    with contextlib.suppress(duckdb.Error):
+                        counted[unique_id] = con.execute(
+                            f"select count(*) from {node['relation_name']}"
+                        ).fetchone()[0]
+    return [
+        event.with_metadata({**event.metadata, "dagster/row_count": counted[_unique_id(event)]})
+        if _unique_id(event) in counted else event
+        for event in events
+    ]
+
+
+def _unique_id(event) -> str | None:
+    if not isinstance(event, dg.Output | dg.AssetMaterialization):
+        return None
+    value = event.metadata.get("unique_id")
+    return getattr(value, "text", value)
 
 
 def _failures(invocation) -> list[str]:
