@@ -10,16 +10,17 @@ import polars as pl
 
 from pipelines.refresh import run_refresh
 from pipelines.resources.client_spaces import SimulatedClientSpacesApi
+from pipelines.schedules import EXTRACT_JOB_NAME, REFRESH_JOB_NAME
 from pipelines.simulator import FaultConfig, SimClock
 from tests.conftest import ANCHOR, FAST_RETRY, make_settings
 
 
-def _refresh(home, world, clock, faults=None, **variables):
+def _refresh(home, world, clock, faults=None, job_name=REFRESH_JOB_NAME, **variables):
     settings = make_settings(home, INSIGHTS_AS_OF=clock.now().isoformat(), **variables)
     api = SimulatedClientSpacesApi(settings, world=world, clock=clock, faults=faults,
                                    retry=FAST_RETRY)
     try:
-        return run_refresh(settings, api)
+        return run_refresh(settings, api, job_name=job_name)
     finally:
         api.close()
 
@@ -59,6 +60,19 @@ def test_failed_blocking_checks_keep_the_last_good_marts(tmp_path, small_world):
     corrupted = _refresh(tmp_path, small_world, clock)
     assert not corrupted.ok
     assert "warehouse_models" in corrupted.failed_steps
+    assert _fingerprint(tmp_path) == published
+
+
+def test_a_sudden_drop_in_volume_keeps_the_last_good_marts(tmp_path, small_world):
+    clock = SimClock(start=ANCHOR - timedelta(days=3))
+    for job_name in (EXTRACT_JOB_NAME, EXTRACT_JOB_NAME, REFRESH_JOB_NAME):
+        clock.advance(timedelta(hours=6))  # history for the volume check, then a publish
+        assert _refresh(tmp_path, small_world, clock, job_name=job_name).ok
+    published = _fingerprint(tmp_path)
+    clock.advance(timedelta(hours=6))
+    dropped = _refresh(tmp_path, small_world, clock, faults=FaultConfig(list_share=0.2))
+    assert not dropped.ok
+    assert "landing/spaces:volume_within_bounds" in dropped.failed_checks
     assert _fingerprint(tmp_path) == published
 
 

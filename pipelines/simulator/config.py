@@ -58,6 +58,9 @@ class FaultConfig:
     invalid_records: float = 0.0
     # Spaces whose documents always answer 503: a space that keeps failing, for isolation tests.
     failing_spaces: frozenset[str] = frozenset()
+    # Volume mode: the share of each list (spaces, users, assignments) that is served; below 1
+    # the source suddenly "loses" items, which the volume checks must stop before publishing.
+    list_share: float = 1.0
 
     def __post_init__(self) -> None:
         for name in (
@@ -69,6 +72,7 @@ class FaultConfig:
             "truncated_json",
             "token_revoked",
             "invalid_records",
+            "list_share",
         ):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"FaultConfig.{name} must lie in [0, 1]")

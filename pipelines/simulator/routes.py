@@ -38,14 +38,16 @@ def route(
     """The 200 body for a data request, or ClientError for 400/403/404."""
     limit = _limit(query.get("limit"))
     if path in LIST_PATHS:
-        return _listing(world, LIST_PATHS[path], query, now, limit)
+        return _listing(world, LIST_PATHS[path], query, now, limit, faults.list_share)
     match = DOCUMENTS_PATH.match(path)
     if not match:
         raise ClientError(404, {"error": "not_found"})
     return _documents(world, faults, match.group(1), query, now, limit)
 
 
-def _listing(world: World, kind: str, query: dict[str, str], now: datetime, limit: int) -> bytes:
+def _listing(
+    world: World, kind: str, query: dict[str, str], now: datetime, limit: int, share: float
+) -> bytes:
     after = None
     if query.get("page_token"):
         payload = _page_token(query["page_token"])
@@ -56,7 +58,10 @@ def _listing(world: World, kind: str, query: dict[str, str], now: datetime, limi
         after = payload.get("after")
         if not isinstance(after, list):
             raise ClientError(400, {"error": "invalid_request", "message": "bad page_token"})
-    records, next_key = page_of(world.listing(kind, now), after, limit)
+    items = world.listing(kind, now)
+    if share < 1.0:  # volume mode: the source suddenly serves only part of the list
+        items = items[: int(len(items) * share)]
+    records, next_key = page_of(items, after, limit)
     token = None if next_key is None else encode_page_token({"list": kind, "after": list(next_key)})
     return json.dumps({kind: records, "next_page_token": token}, ensure_ascii=False).encode()
 
