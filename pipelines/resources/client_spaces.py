@@ -27,10 +27,13 @@ class ClientSpacesApi:
     def client(self) -> ClientSpacesClient:
         settings = self._settings.get()
         settings.require_api()
+        return self._client_for(settings.api_url, settings.api_client_id,
+                                settings.api_client_secret)
+
+    def _client_for(self, url: str, client_id: str, client_secret: str) -> ClientSpacesClient:
+        settings = self._settings.get()
         return ClientSpacesClient(
-            settings.api_url,
-            settings.api_client_id,
-            settings.api_client_secret,
+            url, client_id, client_secret,
             timeout_seconds=settings.api_timeout_seconds,
             retry=self.retry_policy(),
             page_size=settings.api_page_size,
@@ -62,16 +65,8 @@ class SimulatedClientSpacesApi(ClientSpacesApi):
         return f"built-in simulator at {self.server.url}"
 
     def client(self) -> ClientSpacesClient:
-        settings = self._settings.get()
         server = self.server
-        return ClientSpacesClient(
-            server.url,
-            server.client_id,
-            server.client_secret,
-            timeout_seconds=settings.api_timeout_seconds,
-            retry=self.retry_policy(),
-            page_size=settings.api_page_size,
-        )
+        return self._client_for(server.url, server.client_id, server.client_secret)
 
     def close(self) -> None:
         with self._lock:
