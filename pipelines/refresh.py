@@ -65,10 +65,13 @@ def run_refresh(
     job = defs.resolve_job_def(job_name).with_logger_defs(
         {"progress": progress_logger_definition(stream or sys.stderr)}
     )
-    result = job.execute_in_process(
-        instance=instance, raise_on_error=False, run_config={"loggers": {"progress": {}}},
-        tags={AS_OF_TAG: as_of, **(tags or {})},
-    )
+    try:
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False, run_config={"loggers": {"progress": {}}},
+            tags={AS_OF_TAG: as_of, **(tags or {})},
+        )
+    finally:
+        instance.dispose()  # close its SQLite storage now, not at interpreter exit
     outcome = RefreshOutcome(success=result.success, seconds=time.monotonic() - started)
     for event in result.all_events:
         if event.is_step_failure:
