@@ -103,6 +103,7 @@ def test_failed_checks_of_a_successful_run_are_alerted(alert_env, small_world):
         dagster_event=success,
     )
     alert_on_failed_checks(context)
+    instance.dispose()
     [alert] = _log_lines(home)
     assert alert["kind"] == "check_failed"
     assert "landing/documents:every_space_read (WARN)" in alert["details"]
