@@ -179,6 +179,16 @@ def quarantine_check(fetched: int, quarantined: int, max_share: float,
     )
 
 
+def reconciliation_check(totals: dict[str, int]) -> dg.AssetCheckResult:
+    """Records counted off the wire must all be accounted for: landed or quarantined."""
+    return dg.AssetCheckResult(
+        check_name="fetched_equals_landed_plus_quarantined",
+        passed=totals["fetched"] == totals["landed"] + totals["quarantined"],
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata=totals,
+    )
+
+
 def _documents_result(
     context: dg.AssetExecutionContext, run: ExtractionRun, outcomes: list[SpaceOutcome],
     quarantine_max_share: float,
@@ -209,7 +219,6 @@ def _documents_result(
         f"({totals['new_versions']:,} new), quarantined {totals['quarantined']:,}, "
         f"{len(unreadable)} space(s) unreadable"
     )
-    reconciled = totals["fetched"] == totals["landed"] + totals["quarantined"]
     return dg.MaterializeResult(
         metadata={
             "batch_id": run.batch_id,
@@ -229,12 +238,7 @@ def _documents_result(
             ),
             quarantine_check(totals["fetched"], totals["quarantined"], quarantine_max_share,
                              _top_reasons(reasons)),
-            dg.AssetCheckResult(
-                check_name="fetched_equals_landed_plus_quarantined",
-                passed=reconciled,
-                severity=dg.AssetCheckSeverity.ERROR,
-                metadata=totals,
-            ),
+            reconciliation_check(totals),
         ],
     )
 
