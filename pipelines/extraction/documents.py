@@ -66,9 +66,10 @@ def extract_space(client: ClientSpacesClient, run: ExtractionRun, space_id: str)
         checked = validate("documents", buffer, batch_id=run.batch_id,
                            extracted_at=run.extracted_at, source_space_id=space_id)
         buffer = []
-        new = checked.landed.unique(list(KEY_SCHEMA), keep="first", maintain_order=True).join(
-            known, on=list(KEY_SCHEMA), how="anti"
-        )
+        new = checked.landed.lazy().unique(list(KEY_SCHEMA), keep="first", maintain_order=True)
+        if known.height:  # a first read has nothing to de-duplicate against
+            new = new.join(known.lazy(), on=list(KEY_SCHEMA), how="anti")
+        new = new.collect()
         if new.height:
             run.zone.land_documents(new, space_id, run.batch_id, part)
         if checked.quarantined.height:
@@ -79,7 +80,8 @@ def extract_space(client: ClientSpacesClient, run: ExtractionRun, space_id: str)
         outcome.landed += checked.landed.height
         outcome.new_versions += new.height
         outcome.quarantined += checked.quarantined.height
-        known = pl.concat([known, new.select(list(KEY_SCHEMA))])
+        if new.height:
+            known = pl.concat([known, new.select(list(KEY_SCHEMA))])
         if checked.landed.height:
             newest = checked.landed["updated_at"].max()
             # The rows are durable now, so the mark may cover them.

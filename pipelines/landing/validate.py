@@ -175,6 +175,8 @@ def validate(
         _raw=pl.col("_raw"),
     )
     landed, quarantined = pl.collect_all([landed, rejected])
+    if quarantined.is_empty():  # the usual case: skip the per-row hashing and casts
+        return Validated(landed=landed, quarantined=pl.DataFrame(schema=QUARANTINE_SCHEMA))
     quarantined = quarantined.with_columns(
         payload_sha256=pl.Series([_sha256(raw) for raw in quarantined["_raw"]], dtype=pl.String)
     ).select(list(QUARANTINE_SCHEMA)).cast(QUARANTINE_SCHEMA)
