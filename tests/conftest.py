@@ -52,6 +52,18 @@ def running_simulator(world, *, faults: FaultConfig | None = None, clock: SimClo
         server.stop()
 
 
+def write_serving_file(home, as_of) -> None:
+    """A minimal serving database whose marts say they are as of `as_of`."""
+    import duckdb
+
+    path = home / "serving" / "insights.duckdb"
+    path.parent.mkdir(parents=True)
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.mart_client_overview (data_as_of timestamptz)")
+        con.execute("insert into marts.mart_client_overview values (?)", [as_of])
+
+
 def client_for(server, *, page_size=100, timeout=5.0, retry=FAST_RETRY, **kwargs):
     return ClientSpacesClient(server.url, server.client_id, server.client_secret,
                               page_size=page_size, timeout_seconds=timeout, retry=retry, **kwargs)

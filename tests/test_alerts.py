@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import dagster as dg
-import duckdb
 import pytest
 
 from pipelines.alerts.sensors import (
@@ -22,7 +21,7 @@ from pipelines.resources.settings_resource import InsightsSettings
 from pipelines.schedules import EXTRACT_JOB_NAME
 from pipelines.settings import load_settings
 from pipelines.simulator import FaultConfig, SimClock
-from tests.conftest import ANCHOR, FAST_RETRY, make_settings
+from tests.conftest import ANCHOR, FAST_RETRY, make_settings, write_serving_file
 
 
 @pytest.fixture
@@ -110,18 +109,9 @@ def test_failed_checks_of_a_successful_run_are_alerted(alert_env, small_world):
     assert "every_space_read" in received[0]["text"]
 
 
-def _serving_file(home, as_of: datetime):
-    path = home / "serving" / "insights.duckdb"
-    path.parent.mkdir(parents=True)
-    with duckdb.connect(str(path)) as con:
-        con.execute("create schema marts")
-        con.execute("create table marts.mart_client_overview (data_as_of timestamptz)")
-        con.execute("insert into marts.mart_client_overview values (?)", [as_of])
-
-
 def test_stale_marts_are_alerted_once_per_as_of(alert_env):
     home, received = alert_env
-    _serving_file(home, datetime.now(UTC) - timedelta(days=3))
+    write_serving_file(home, datetime.now(UTC) - timedelta(days=3))
     settings = InsightsSettings(load_settings())
     context = dg.build_sensor_context(resources={"settings": settings})
     alert_on_stale_data(context)
@@ -134,7 +124,7 @@ def test_stale_marts_are_alerted_once_per_as_of(alert_env):
 
 def test_fresh_marts_raise_no_alert(alert_env):
     home, received = alert_env
-    _serving_file(home, datetime.now(UTC) - timedelta(minutes=5))
+    write_serving_file(home, datetime.now(UTC) - timedelta(minutes=5))
     context = dg.build_sensor_context(resources={"settings": InsightsSettings(load_settings())})
     alert_on_stale_data(context)
     assert _log_lines(home) == [] and received == []

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
-import duckdb
 
 from pipelines.assets.landing import quarantine_check, reconciliation_check
 from pipelines.checks.freshness import landing_is_fresh, marts_are_fresh
 from pipelines.landing.zone import LandingZone
-from tests.conftest import make_settings
+from tests.conftest import make_settings, write_serving_file
 
 
 def test_reconciliation_fails_when_a_fetched_record_is_unaccounted_for():
@@ -34,21 +33,12 @@ def _batch(home, extracted_at):
     })
 
 
-def _serving(home, as_of):
-    path = home / "serving" / "insights.duckdb"
-    path.parent.mkdir(parents=True)
-    with duckdb.connect(str(path)) as con:
-        con.execute("create schema marts")
-        con.execute("create table marts.mart_client_overview (data_as_of timestamptz)")
-        con.execute("insert into marts.mart_client_overview values (?)", [as_of])
-
-
 def test_freshness_checks_fail_on_old_data(tmp_path):
     now = datetime.now(UTC)
     fresh_home, stale_home = tmp_path / "fresh", tmp_path / "stale"
     for home, age in ((fresh_home, timedelta(minutes=10)), (stale_home, timedelta(hours=30))):
         _batch(home, now - age)
-        _serving(home, now - age)
+        write_serving_file(home, now - age)
     for check in (landing_is_fresh, marts_are_fresh):
         assert check(settings=make_settings(fresh_home)).passed
         stale = check(settings=make_settings(stale_home))
