@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 
 from pipelines.extraction.documents import ExtractionRun, SpaceOutcome, extract_documents
-from pipelines.extraction.lists import ListOutcome, current_spaces, extract_list
+from pipelines.extraction.lists import ListOutcome, active_space_ids, current_spaces, extract_list
 from pipelines.landing.marks import MarkStore
 from pipelines.landing.zone import LandingZone
 from pipelines.resources.api_client import AuthenticationError
@@ -153,7 +153,7 @@ def _extract_documents(
     spaces = current_spaces(run.zone)
     if spaces.is_empty():
         raise dg.Failure("no spaces are landed yet: materialize landing/spaces first")
-    active = spaces.filter(spaces["link_status"] == "ACTIVE")["id"].sort().to_list()
+    active = active_space_ids(spaces)
     context.log.info(f"documents: reading {len(active)} active of {spaces.height} spaces")
     with api.client() as client:
         outcomes = extract_documents(
@@ -204,6 +204,7 @@ def _documents_result(
     for outcome in outcomes:
         for reason, count in outcome.reasons.items():
             reasons[reason] = reasons.get(reason, 0) + count
+    top_reasons = _top_reasons(reasons)
     run.zone.record_batch("documents", run.batch_id, {
         "extracted_at": run.extracted_at,
         "status": "failed_spaces" if failed else "ok",
@@ -225,7 +226,7 @@ def _documents_result(
             **totals,
             "spaces_read": sum(o.status == "ok" for o in outcomes),
             "spaces_unreadable": dg.MetadataValue.json(unreadable),
-            "quarantine_reasons": dg.MetadataValue.json(_top_reasons(reasons)),
+            "quarantine_reasons": dg.MetadataValue.json(top_reasons),
             "dagster/row_count": totals["new_versions"],
         },
         check_results=[
@@ -237,7 +238,7 @@ def _documents_result(
                 description="Access revoked and removed spaces are reported, not failures.",
             ),
             quarantine_check(totals["fetched"], totals["quarantined"], quarantine_max_share,
-                             _top_reasons(reasons)),
+                             top_reasons),
             reconciliation_check(totals),
         ],
     )

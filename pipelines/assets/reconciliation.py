@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from pipelines.assets.landing import landing_documents, start_run
-from pipelines.extraction.lists import current_spaces
+from pipelines.extraction.lists import active_space_ids, current_spaces
 from pipelines.extraction.reconcile import space_drift
 from pipelines.resources.client_spaces import ClientSpacesApi
 from pipelines.resources.settings_resource import InsightsSettings
@@ -31,8 +31,7 @@ def source_drift(
     api: dg.ResourceParam[ClientSpacesApi],
 ) -> dg.MaterializeResult:
     run = start_run(context, settings)
-    spaces = current_spaces(run.zone)
-    active = spaces.filter(spaces["link_status"] == "ACTIVE")["id"].sort().to_list()
+    active = active_space_ids(current_spaces(run.zone))
     with api.client() as client:
         drifts = [space_drift(client, run, space_id) for space_id in active]
     lost = {d.space_id: d.lost_versions for d in drifts if d.lost_versions}

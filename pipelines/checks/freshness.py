@@ -9,19 +9,15 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-import polars as pl
 
+from pipelines.landing.zone import LandingZone
 from pipelines.resources.settings_resource import InsightsSettings
 
 
 def newest_extraction(landing_dir: Path) -> datetime | None:
-    files = list((landing_dir / "batches").glob("*-documents.parquet"))
-    if not files:
-        return None
     # A batch with some failed spaces still refreshed the others: it counts as fresh data
     # (the failed spaces are reported by every_space_read).
-    batches = pl.read_parquet(files)
-    return batches["extracted_at"].max() if batches.height else None
+    return LandingZone(landing_dir).batch_records("documents")["extracted_at"].max()
 
 
 def serving_data_as_of(serving_path: Path) -> datetime | None:

@@ -17,6 +17,7 @@ import polars as pl
 
 from pipelines.checks.gx_suites import SuiteOutcome, validate_frame
 from pipelines.checks.volume import recent_fetched_counts, volume_check
+from pipelines.landing.zone import LandingZone
 from pipelines.resources.settings_resource import InsightsSettings
 
 # received_at may run ahead of our clock by this much (the source's clock is not ours).
@@ -25,10 +26,8 @@ VOLUME_MAX_RATIO = 3.0
 
 
 def newest_batch(landing_dir: Path, entity: str) -> dict | None:
-    files = list((landing_dir / "batches").glob(f"*-{entity}.parquet"))
-    if not files:
-        return None
-    return pl.read_parquet(files).sort("batch_id").row(-1, named=True)
+    records = LandingZone(landing_dir).batch_records(entity)
+    return records.row(-1, named=True) if records.height else None
 
 
 def batch_files(landing_dir: Path, entity: str, batch_id: str) -> list[Path]:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.landing.zone import SCHEMA_FILE
+from pipelines.landing.zone import SCHEMA_FILE, LandingZone
 
 NOT_ENOUGH_HISTORY = "not enough history"
 
@@ -67,14 +67,8 @@ def volume_check(
 
 
 def _batch_records(landing_dir: Path, entity: str) -> pl.DataFrame:
-    files = sorted(
-        path for path in (Path(landing_dir) / "batches").glob(f"*-{entity}.parquet")
-        if path.name != SCHEMA_FILE
-    )
-    if not files:
-        return pl.DataFrame(schema={"batch_id": pl.String, "status": pl.String,
-                                    "fetched": pl.Int64, "entity": pl.String})
-    return pl.read_parquet(files, columns=["batch_id", "entity", "status", "fetched"])
+    records = LandingZone(Path(landing_dir)).batch_records(entity)
+    return records.select("batch_id", "entity", "status", "fetched")
 
 
 def initial_load_batches(landing_dir: Path) -> set[str]:

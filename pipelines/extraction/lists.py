@@ -59,6 +59,13 @@ def extract_list(client: ClientSpacesClient, run: ExtractionRun, entity: str) ->
     return outcome
 
 
+def active_space_ids(spaces: pl.DataFrame) -> list[str]:
+    """Ids of the spaces (from current_spaces) whose link status is ACTIVE, sorted."""
+    if spaces.is_empty():
+        return []
+    return spaces.filter(pl.col("link_status") == "ACTIVE")["id"].sort().to_list()
+
+
 def current_spaces(zone: LandingZone) -> pl.DataFrame:
     """The latest landed version of every space."""
     spaces = zone.scan("spaces")

@@ -118,6 +118,13 @@ class LandingZone:
         files = sorted((self.root / "documents").glob(pattern))
         return pl.scan_parquet(files) if files else None
 
+    def batch_records(self, entity: str) -> pl.DataFrame:
+        """The run records of one entity's extraction steps, oldest first."""
+        files = sorted((self.root / "batches").glob(f"*-{entity}.parquet"))
+        if not files:
+            return pl.DataFrame(schema=BATCH_SCHEMA)
+        return pl.read_parquet(files).cast(BATCH_SCHEMA).sort("batch_id")
+
     def landed_document_keys(self, space_id: str, since: datetime | None) -> pl.DataFrame:
         """(document_id, updated_at) already landed for a space at or after `since`.
 
