@@ -3,7 +3,7 @@ UV_VERSION := 0.13.8
 UV := .tools/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test test-scale lint bench-extraction
+.PHONY: demo test test-scale lint bench-extraction system-packages
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -16,7 +16,11 @@ export UV_PYTHON_DOWNLOADS := never
 demo: .venv/.synced
 	.venv/bin/insights demo
 
-test: .venv/.synced
+# PostgreSQL, Java and Chromium from the Debian packages (skipped when present)
+system-packages:
+	scripts/install-system-packages.sh
+
+test: .venv/.synced system-packages
 	.venv/bin/pytest
 
 test-scale: .venv/.synced
