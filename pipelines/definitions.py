@@ -11,7 +11,7 @@ import dagster as dg
 
 from pipelines.alerts.sensors import SENSORS
 from pipelines.assets.landing import LANDING_ASSETS
-from pipelines.assets.publish import serving_duckdb
+from pipelines.assets.publish import serving_duckdb, serving_postgres
 from pipelines.assets.reconciliation import source_drift
 from pipelines.assets.warehouse import warehouse_models
 from pipelines.checks.freshness import FRESHNESS_CHECKS
@@ -29,7 +29,8 @@ def build_definitions(
 ) -> dg.Definitions:
     settings = settings or InsightsSettings()
     return dg.Definitions(
-        assets=[*LANDING_ASSETS, warehouse_models, serving_duckdb, source_drift],
+        assets=[*LANDING_ASSETS, warehouse_models, serving_duckdb, serving_postgres,
+                source_drift],
         asset_checks=[*FRESHNESS_CHECKS, *SUITE_CHECKS],
         jobs=JOBS,
         sensors=SENSORS,

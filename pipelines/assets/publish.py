@@ -5,6 +5,7 @@ import dagster as dg
 from pipelines.assets.warehouse import warehouse_models
 from pipelines.resources.settings_resource import InsightsSettings
 from pipelines.serving.duckdb_file import publish_duckdb
+from pipelines.serving.postgres_publish import publish_postgres
 from pipelines.writer_lock import writer_lock
 
 MART_KEYS = sorted(
@@ -38,4 +39,39 @@ def serving_duckdb(
         "path": dg.MetadataValue.path(str(config.serving_path)),
         "rows": dg.MetadataValue.json(counts),
         "dagster/row_count": sum(counts.values()),
+    })
+
+
+@dg.asset(
+    key=["serving", "insights_postgres"],
+    group_name="serving",
+    kinds={"postgres"},
+    deps=[serving_duckdb],
+    output_required=False,
+    description=(
+        "Schema marts of the PostgreSQL database at INSIGHTS_POSTGRES_DSN: the marts just "
+        "published to the serving DuckDB file, loaded into a new schema and swapped in one "
+        "transaction, with row-level security per team member. Not materialized when "
+        "INSIGHTS_POSTGRES_DSN is unset."
+    ),
+)
+def serving_postgres(
+    context: dg.AssetExecutionContext, settings: dg.ResourceParam[InsightsSettings]
+):
+    config = settings.get()
+    if config.postgres_dsn is None:
+        context.log.info("INSIGHTS_POSTGRES_DSN is unset: the marts are served by DuckDB only")
+        return
+    with writer_lock(config.state_dir, on_wait=context.log.info):
+        result = publish_postgres(config.serving_path, config.postgres_dsn, log=context.log.info)
+    context.log.info(
+        f"published {len(result.rows)} marts to PostgreSQL; member roles with access: "
+        f"{len(result.members.granted)}, revoked: {len(result.members.revoked)}"
+    )
+    yield dg.MaterializeResult(metadata={
+        "rows": dg.MetadataValue.json(result.rows),
+        "dagster/row_count": sum(result.rows.values()),
+        "member_roles_granted": len(result.members.granted),
+        "member_roles_revoked": dg.MetadataValue.json(result.members.revoked),
+        "retired_schemas_left": dg.MetadataValue.json(result.retired_schemas_left),
     })

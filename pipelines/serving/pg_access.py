@@ -21,15 +21,19 @@ WEB_ROLE = "insights_web"
 ACCESS_SCHEMA = "insights_access"
 MEMBER_ROLE_PREFIX = "insights_member_"
 _MAX_IDENTIFIER = 63  # PostgreSQL truncates longer names, so two members could collide
+_PLAIN_ID = re.compile(r"[a-z0-9-]+")
 
 
 def member_role_name(user_id: str) -> str:
     """The PostgreSQL role of a team member: lowercase, safe without quoting, unique."""
+    if _PLAIN_ID.fullmatch(user_id):
+        # lowercase letters, digits and hyphens (UUIDs): hyphen -> underscore is one-to-one
+        name = MEMBER_ROLE_PREFIX + user_id.replace("-", "_")
+        if len(name) <= _MAX_IDENTIFIER:
+            return name
     slug = re.sub(r"[^a-z0-9_]+", "_", user_id.lower()).strip("_")
     name = MEMBER_ROLE_PREFIX + slug
-    if slug and len(name) <= _MAX_IDENTIFIER and slug == user_id:
-        return name
-    # ids that change under slugging (case, punctuation) or are too long get a hash suffix,
-    # so two distinct ids never map to one role
+    # other ids (case, punctuation, underscores) or long ones get a hash suffix, so two
+    # distinct ids never map to one role
     digest = hashlib.sha256(user_id.encode()).hexdigest()[:10]
     return f"{name[: _MAX_IDENTIFIER - 11]}_{digest}"

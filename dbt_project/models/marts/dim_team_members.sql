@@ -10,7 +10,8 @@ final as (
         cast(display_name as varchar) as display_name,
         cast(roles as varchar) as roles,
         cast(is_active as boolean) as is_active,
-        cast(is_accountant as boolean) as is_accountant
+        cast(is_accountant as boolean) as is_accountant,
+        cast(sees_client_documents as boolean) as sees_client_documents
     from members
 )
 
