@@ -53,8 +53,8 @@ def test_a_removed_assignment_or_member_loses_access_at_the_next_publish(
 
     _publish(original, fresh_postgres)  # re-assigned: access comes back
     with fresh_postgres.connect_as(colleague.role) as reader:
-        seen = {c for (c,) in reader.execute("select client_id from marts.bridge_team_member_clients")}
-        assert seen == colleague.clients
+        bridge = reader.execute("select client_id from marts.bridge_team_member_clients")
+        assert {c for (c,) in bridge} == colleague.clients
 
 
 def test_readers_see_the_old_or_the_new_complete_set_never_a_mix(
