@@ -6,7 +6,9 @@ import argparse
 import logging
 import sys
 import time
+import warnings
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipelines.resources.client_spaces import ClientSpacesApi, SimulatedClientSpacesApi
@@ -126,6 +128,32 @@ def cmd_demo(args: argparse.Namespace) -> int:
         api.close()
 
 
+def cmd_access_audit(args: argparse.Namespace) -> int:
+    from pipelines import access_audit
+
+    settings = load_settings()
+    try:
+        rows = access_audit.audit_rows(settings.serving_path, member=args.member,
+                                       client=args.client, include_denied=args.all)
+    except access_audit.AuditError as error:
+        print(f"insights: {error}", file=sys.stderr)
+        return 1
+    if args.csv:
+        access_audit.write_csv(rows, args.csv)
+        _print(f"{len(rows)} row(s) written to {args.csv}")
+    else:
+        access_audit.print_report(rows, _print)
+    if settings.postgres_dsn is None:
+        return 0
+    roles = access_audit.postgres_roles(settings.postgres_dsn)
+    problems = access_audit.role_problems(access_audit.team_members(settings.serving_path), roles)
+    _print(f"PostgreSQL: {sum(r.can_login for r in roles.values())} of {len(roles)} member "
+           "role(s) can log in.")
+    for problem in problems:
+        _print(f"PROBLEM: {problem}")
+    return 1 if problems else 0
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     from pipelines.simulator import cli as simulator_cli
 
@@ -154,6 +182,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reextract.add_argument("--space", required=True, help="the client space id")
     reextract.set_defaults(handler=cmd_reextract)
+    audit = commands.add_parser(
+        "access-audit", help="who can see which client (from the published marts)"
+    )
+    audit.add_argument("--member", help="only this member (e-mail or user id)")
+    audit.add_argument("--client", help="only this client (id, or part of its name)")
+    audit.add_argument("--all", action="store_true",
+                       help="also list assignments that give no access, with the reason")
+    audit.add_argument("--csv", type=Path, help="write the rows to this CSV file instead")
+    audit.set_defaults(handler=cmd_access_audit)
     simulate = commands.add_parser("simulate", help="serve the simulated Client Spaces API")
     from pipelines.simulator import cli as simulator_cli
 
@@ -164,6 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Great Expectations imports pyspark (installed for the Spark target), which warns about
+    # pandas 3 on import; the pipeline never hands pandas frames to Spark.
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
     # Libraries that log at INFO on their own loggers must not flood the progress lines.
     handler = logging.StreamHandler()
     handler.setLevel(logging.WARNING)
@@ -177,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("insights: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        return 0
 
 
 if __name__ == "__main__":

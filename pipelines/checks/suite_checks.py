@@ -101,7 +101,7 @@ def _mart_suite_check(mart: str):
                     description=f"The built {mart} passes expectations/{mart}.json.")
     def _check(settings: dg.ResourceParam[InsightsSettings]) -> dg.AssetCheckResult:
         with duckdb.connect(str(settings.get().warehouse_path), read_only=True) as con:
-            frame = pl.from_arrow(con.execute(f"select * from marts.{mart}").to_arrow_table())
+            frame = pl.from_arrow(con.sql(f"select * from marts.{mart}").to_arrow_table())
         return suites_result([validate_frame(mart, frame)], rows=frame.height)
 
     return _check
