@@ -3,7 +3,7 @@ UV_VERSION := 0.13.8
 UV := .tools/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test test-scale lint bench-extraction system-packages
+.PHONY: demo test test-scale lint bench-extraction system-packages docs
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -31,3 +31,7 @@ lint: .venv/.synced
 
 bench-extraction: .venv/.synced
 	.venv/bin/python benchmarks/extraction_throughput.py
+
+# The dbt documentation site, from the warehouse of the last `make demo` (or refresh)
+docs: .venv/.synced
+	.venv/bin/insights docs --output docs/dbt

@@ -154,6 +154,20 @@ def cmd_access_audit(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    from pipelines.dbt_docs import DocsError, generate_docs
+
+    settings = load_settings()
+    _print("Generating the dbt documentation site from the warehouse...")
+    try:
+        page = generate_docs(settings, args.output or settings.home / "docs")
+    except DocsError as error:
+        print(f"insights: {error}", file=sys.stderr)
+        return 1
+    _print(f"Open {page} in a browser (one self-contained file).")
+    return 0
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     from pipelines.simulator import cli as simulator_cli
 
@@ -191,6 +205,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also list assignments that give no access, with the reason")
     audit.add_argument("--csv", type=Path, help="write the rows to this CSV file instead")
     audit.set_defaults(handler=cmd_access_audit)
+    docs = commands.add_parser("docs", help="write the dbt documentation site (one HTML file)")
+    docs.add_argument("--output", type=Path,
+                      help="folder for index.html (default: $INSIGHTS_HOME/docs)")
+    docs.set_defaults(handler=cmd_docs)
     simulate = commands.add_parser("simulate", help="serve the simulated Client Spaces API")
     from pipelines.simulator import cli as simulator_cli
 

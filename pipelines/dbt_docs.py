@@ -1,0 +1,41 @@
+"""`insights docs`: the dbt documentation site (models, columns, tests, lineage, exposures)
+as one self-contained HTML file, generated from the built warehouse so column types show."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pipelines.assets.warehouse import dbt_vars
+from pipelines.dbt_manifest import DBT_EXECUTABLE, DBT_PROJECT_DIR
+from pipelines.settings import Settings
+from pipelines.writer_lock import writer_lock
+
+
+class DocsError(RuntimeError):
+    pass
+
+
+def generate_docs(settings: Settings, output_dir: Path) -> Path:
+    if not settings.warehouse_path.exists():
+        raise DocsError(f"no warehouse at {settings.warehouse_path}: run `insights demo` or "
+                        "`insights refresh` first, so the documentation can show column types")
+    output_dir.mkdir(parents=True, exist_ok=True)
+    variables = dbt_vars(settings, settings.as_of or datetime.now(UTC))
+    with tempfile.TemporaryDirectory(prefix="insights-docs-") as target, \
+            writer_lock(settings.state_dir):  # dbt opens the warehouse file for writing
+        done = subprocess.run(
+            [DBT_EXECUTABLE, "--quiet", "docs", "generate", "--static",
+             "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+             "--target-path", target, "--vars", json.dumps(variables)],
+            capture_output=True, text=True,
+        )
+        if done.returncode != 0:
+            raise DocsError(f"dbt docs generate failed:\n{done.stdout}{done.stderr}".strip())
+        page = output_dir / "index.html"
+        shutil.copyfile(Path(target) / "static_index.html", page)
+    return page
