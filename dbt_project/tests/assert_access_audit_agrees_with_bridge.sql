@@ -1,3 +1,6 @@
+-- Shown in Dagster as a check of mart_client_access_audit.
+{{ config(meta={'dagster': {'ref': {'name': 'mart_client_access_audit'}}}) }}
+
 -- The access audit and the access rule agree: every bridge row is an audited assignment marked
 -- in_bridge, and a member can see a client's data exactly when the reason is 'assigned'.
 with audit as (

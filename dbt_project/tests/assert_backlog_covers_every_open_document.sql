@@ -1,3 +1,6 @@
+-- Shown in Dagster as a check of fct_client_backlog_daily.
+{{ config(meta={'dagster': {'ref': {'name': 'fct_client_backlog_daily'}}}) }}
+
 -- Every client and category with open documents in fct_documents has a backlog row on the
 -- as-of date, and the backlog's received counts add up to the live documents received.
 with backlog_today as (

@@ -1,3 +1,6 @@
+-- Shown in Dagster as a check of fct_client_backlog_daily.
+{{ config(meta={'dagster': {'ref': {'name': 'fct_client_backlog_daily'}}}) }}
+
 -- On the as-of date, the open counts of fct_client_backlog_daily equal the current counts
 -- of fct_documents for every active client and category with a backlog row.
 with backlog as (

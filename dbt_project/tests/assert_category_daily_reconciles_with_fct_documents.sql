@@ -1,3 +1,6 @@
+-- Shown in Dagster as a check of fct_client_category_daily.
+{{ config(meta={'dagster': {'ref': {'name': 'fct_client_category_daily'}}}) }}
+
 -- Summing fct_client_category_daily over all dates gives, per client and category, the
 -- counts of fct_documents: the daily grain neither loses nor invents documents.
 with daily as (

@@ -1,3 +1,6 @@
+-- Shown in Dagster as a check of fct_client_category_daily.
+{{ config(meta={'dagster': {'ref': {'name': 'fct_client_category_daily'}}}) }}
+
 -- Contract sum rule: for categories with a status breakdown (all but OTHER), every row's
 -- total is the sum of its three status counts; for OTHER the status counts are null.
 with daily as (

@@ -1,3 +1,6 @@
+-- Shown in Dagster as a check of mart_client_overview.
+{{ config(meta={'dagster': {'ref': {'name': 'mart_client_overview'}}}) }}
+
 -- mart_client_overview has exactly the active clients, and its counts equal fct_documents:
 -- the total with OTHER, the three status counts without it.
 with overview as (

@@ -1,3 +1,6 @@
+-- Shown in Dagster as a check of fct_documents.
+{{ config(meta={'dagster': {'ref': {'name': 'fct_documents'}}}) }}
+
 -- fct_documents holds exactly the live documents of active clients in the landing zone,
 -- recomputed here straight from the landed files (not through the intermediate models):
 -- each document's latest version at or before the as-of instant, not a tombstone, of a

@@ -1,3 +1,6 @@
+-- Shown in Dagster as a check of mart_vat_period_progress.
+{{ config(meta={'dagster': {'ref': {'name': 'mart_vat_period_progress'}}}) }}
+
 -- Every non-OTHER live document of a client that files VAT is counted in exactly one row of
 -- mart_vat_period_progress, and each row's period holds its documents' activity dates.
 with periods as (
