@@ -1,4 +1,4 @@
-"""The `insights` console script: demo, refresh, serve, simulate (shared/contracts/operations.md)."""
+"""The `insights` console script: demo, refresh, serve, simulate (contracts/operations.md)."""
 
 from __future__ import annotations
 
