@@ -312,6 +312,10 @@ def test_narrow_screen_has_no_horizontal_overflow(browser, app_url, accountants,
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"{view} is {width}px wide on a 390px screen"
         assert page.locator("nav.views").is_visible()
+        if view == "insights":  # every "Go to documents" link within reach, no side-scrolling
+            for link in page.locator("a.go").all():
+                box = link.bounding_box()
+                assert box is not None and box["x"] + box["width"] <= 390
         shoot(page, f"{view}-{member.slug}-narrow")
 
 
