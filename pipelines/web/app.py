@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -32,8 +33,8 @@ class Session:
     scope: Scope
     lang: str
     labels: dict
-    today: object
-    as_of: object
+    today: date  # the as-of date of the data: "today" for the date presets
+    as_of: datetime | None  # data_as_of in the firm's time zone
 
 
 def create_app(settings: Settings, *, demo: bool = False) -> FastAPI:

@@ -73,11 +73,9 @@ def vat(reader: Reader, scope: Scope, today: date, client: str | None, period: s
     selected = selected or periods[0]
     per_day = queries.processed_per_day(reader, scope, client_id, selected["vat_period_start"])
     rate = queries.recent_throughput(reader, scope, client_id, today)
-    forecast = None
-    open_documents = int(selected["documents_open"])
-    if open_documents == 0:
-        forecast = None
-    elif rate > 0:
+    # at the recent pace, the open documents are done after ceil(open / rate) more days
+    open_documents, forecast = int(selected["documents_open"]), None
+    if open_documents and rate > 0:
         forecast = today + timedelta(days=math.ceil(open_documents / rate))
     result.update(
         selected=selected, throughput=round(rate, 2), forecast=forecast,

@@ -124,3 +124,26 @@ class RunningApp:
     def __exit__(self, *exc):
         self.server.should_exit = True
         self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def app_url(served):
+    """The page (header identity, no demo) on a loopback port."""
+    from pipelines.web.app import create_app
+
+    with RunningApp(create_app(served)) as running:
+        yield running.url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """The Debian Chromium through Playwright; no browser is ever downloaded."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.web.browser_support import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -1,59 +1,22 @@
-"""The Insights page in a real browser: Playwright driving the Debian Chromium (no browser
-download), against the app served by uvicorn over one real refresh. Each view as two members,
-figures on screen against the marts, URL tampering, no identity, languages, a narrow screen.
-Screenshots go to test-artifacts/screenshots/<view>-<member>.png (kept by CI)."""
+"""Each view in a real browser as two members: the figures on screen against the marts.
+Playwright drives the Debian Chromium against the app served by uvicorn over one real refresh;
+screenshots go to test-artifacts/screenshots/<view>-<member>.png (kept by CI)."""
 
 from __future__ import annotations
 
 import math
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
-from pipelines.web.app import create_app
-from tests.web.conftest import AS_OF_DATE, HEADER, RunningApp, marts_rows
+from tests.web.browser_support import page_for, shoot, text
+from tests.web.conftest import AS_OF_DATE, marts_rows
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 COUNTS = ["documents_total", "documents_processed", "documents_accountant_action_needed",
           "documents_client_action_needed"]
 CATEGORIES = ["SALES_INVOICE", "PURCHASE_INVOICE", "PURCHASE_RECEIPT",
               "ENRICHED_MOVEMENT_REPORT", "OTHER"]
-VIEWS = ["insights", "attention", "vat", "backlog"]
-
-
-@pytest.fixture(scope="module")
-def app_url(served):
-    with RunningApp(create_app(served)) as running:
-        yield running.url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def page_for(browser, member=None, **options) -> Page:
-    headers = {HEADER: member.email} if member else {}
-    context = browser.new_context(extra_http_headers=headers, **options)
-    return context.new_page()
-
-
-def shoot(page: Page, name: str) -> None:
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
-
-
-def text(page: Page, selector: str) -> str:
-    return page.locator(selector).inner_text().strip()
 
 
 def busiest_client(served, member) -> str:
@@ -247,87 +210,3 @@ def test_backlog_view(browser, app_url, served, accountants, which):
     page.select_option("#days", "30")
     page.click("form.filters button[type=submit]")
     check([client_id], 30)
-
-
-# --- access -------------------------------------------------------------------------------------
-def test_changing_the_url_to_another_members_client_shows_nothing(browser, app_url, accountants):
-    first, second = accountants
-    for viewer, other in ((first, second), (second, first)):
-        foreign = sorted(set(other.clients) - set(viewer.clients))[0]
-        page = page_for(browser, viewer)
-        for view in ("insights", "vat", "backlog"):
-            response = page.goto(f"{app_url}/{view}?client={foreign}")
-            assert response.status == 404, view
-            assert page.locator("#message").get_attribute("data-message") == "not_found"
-            assert other.clients[foreign] not in page.content()
-        for endpoint in ("insights", "vat", "backlog"):
-            response = page.request.get(f"{app_url}/api/{endpoint}?client={foreign}")
-            assert response.status == 404
-
-
-def test_without_identity_nothing_is_shown(browser, app_url, accountants):
-    page = page_for(browser)
-    for view in VIEWS:
-        response = page.goto(f"{app_url}/{view}")
-        assert response.status == 401
-        assert page.locator("#message").get_attribute("data-message") == "no_identity"
-        assert page.locator("nav.views").count() == 0
-        for member in accountants:
-            for name in member.clients.values():
-                assert name not in page.content()
-    shoot(page, "insights-no-identity")
-
-
-def test_a_client_manager_sees_no_clients(browser, app_url, client_manager):
-    page = page_for(browser, client_manager)
-    for view in VIEWS:
-        page.goto(f"{app_url}/{view}")
-        assert page.locator("#message").get_attribute("data-message") == "no_clients", view
-        for name in client_manager.clients.values():
-            assert name not in page.content()
-    shoot(page, f"backlog-{client_manager.slug}")
-
-
-def test_dutch_and_french_labels(browser, app_url, accountants):
-    member = accountants[0]
-    page = page_for(browser, member)
-    page.goto(f"{app_url}/insights?lang=nl")
-    assert text(page, 'nav a[data-view="insights"]') == "Inzichten"
-    assert "Verwerkt" in text(page, ".card.documents_processed .label")
-    shoot(page, f"insights-{member.slug}-nl")
-    page.click('nav a[data-view="attention"]')  # the choice is remembered
-    assert text(page, "h1") == "Vraagt aandacht"
-    page.goto(f"{app_url}/vat?lang=fr")
-    assert text(page, "h1") == "Avancement période TVA"
-    assert text(page, 'nav a[data-view="backlog"]') == "Arriéré dans le temps"
-    shoot(page, f"vat-{member.slug}-fr")
-
-
-@pytest.mark.parametrize("which", [0, 1])
-def test_narrow_screen_has_no_horizontal_overflow(browser, app_url, accountants, which):
-    member = accountants[which]
-    page = page_for(browser, member, viewport={"width": 390, "height": 844})
-    for view in VIEWS:
-        page.goto(f"{app_url}/{view}")
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= 390, f"{view} is {width}px wide on a 390px screen"
-        assert page.locator("nav.views").is_visible()
-        if view == "insights":  # every "Go to documents" link within reach, no side-scrolling
-            for link in page.locator("a.go").all():
-                box = link.bounding_box()
-                assert box is not None and box["x"] + box["width"] <= 390
-        shoot(page, f"{view}-{member.slug}-narrow")
-
-
-def test_demo_mode_offers_a_member_picker(browser, served, accountants):
-    member = accountants[1]
-    with RunningApp(create_app(served, demo=True)) as demo:
-        page = page_for(browser)
-        page.goto(f"{demo.url}/insights")
-        page.click('a[href="/demo"]')
-        shoot(page, "demo-picker")
-        page.click(f'a[data-user="{member.user_id}"]')
-        assert page.url.endswith("/insights")
-        assert page.locator(".member").get_attribute("data-user") == member.user_id
-        offered = page.locator("#client option").evaluate_all("els => els.map(e => e.value)")
-        assert sorted(offered) == sorted(member.clients)
