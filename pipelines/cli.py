@@ -1,4 +1,4 @@
-"""The `insights` console script: demo, refresh, simulate (shared/contracts/operations.md)."""
+"""The `insights` console script: demo, refresh, serve, simulate (contracts/operations.md)."""
 
 from __future__ import annotations
 
@@ -123,9 +123,35 @@ def cmd_demo(args: argparse.Namespace) -> int:
     try:
         _print(f"Simulator listening at {api.server.url}")
         _print(f"Refreshing into {settings.get().home}")
-        return _finish(_refresh(settings, api), settings)
+        code = _finish(_refresh(settings, api), settings)
     finally:
         api.close()
+    if code == 0:
+        _print()
+        _print("To open the Insights page on these figures, run")
+        _print("  insights serve --demo")
+        _print("and open http://127.0.0.1:8000/demo in a browser (demo mode: pick a team member).")
+    return code
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from pipelines.web.app import create_app
+
+    settings = load_settings()
+    source = ("PostgreSQL (INSIGHTS_SERVE_POSTGRES_DSN)" if settings.serve_postgres_dsn
+              else str(settings.serving_path))
+    _print(f"Insights page reading {source}")
+    if args.demo:
+        _print("DEMO MODE, for trying out only: anyone can pick any team member.")
+        _print(f"Open http://{args.host}:{args.port}/demo in a browser.")
+    else:
+        _print(f"Open http://{args.host}:{args.port}/ through the proxy that sets the "
+               f"{settings.serve_identity_header} header.")
+    uvicorn.run(create_app(settings, demo=args.demo), host=args.host, port=args.port,
+                log_level="warning")
+    return 0
 
 
 def cmd_access_audit(args: argparse.Namespace) -> int:
@@ -209,6 +235,14 @@ def build_parser() -> argparse.ArgumentParser:
     docs.add_argument("--output", type=Path,
                       help="folder for index.html (default: $INSIGHTS_HOME/docs)")
     docs.set_defaults(handler=cmd_docs)
+    serve = commands.add_parser(
+        "serve", help="serve the Insights web page over the serving database (read-only)"
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+    serve.add_argument("--demo", action="store_true",
+                       help="demo mode, for trying out only: pick any team member, no SSO header")
+    serve.set_defaults(handler=cmd_serve)
     simulate = commands.add_parser("simulate", help="serve the simulated Client Spaces API")
     from pipelines.simulator import cli as simulator_cli
 

@@ -8,6 +8,7 @@ the CLI prints that line and stops before any work.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -55,6 +56,10 @@ class Settings:
     max_data_age_minutes: int
     quarantine_max_share: float
     alert_webhook_url: Secret | None = field(repr=False)
+    # `insights serve`: the request header carrying the signed-in member's e-mail (set by the
+    # firm's SSO / reverse proxy), and the DSN of the page's own PostgreSQL login.
+    serve_identity_header: str = "X-Forwarded-Email"
+    serve_postgres_dsn: Secret | None = field(default=None, repr=False)
 
     # Derived locations; everything lives under INSIGHTS_HOME so one setting moves it all.
     @property
@@ -202,16 +207,26 @@ def _documents_url_template(env: Mapping[str, str]) -> str:
     return template
 
 
-def _postgres_dsn(env: Mapping[str, str]) -> Secret | None:
-    raw = _text(env, "INSIGHTS_POSTGRES_DSN")
+def _postgres_dsn(env: Mapping[str, str], name: str = "INSIGHTS_POSTGRES_DSN") -> Secret | None:
+    raw = _text(env, name)
     if raw is None:
         return None
     if not (raw.startswith(("postgresql://", "postgres://")) or "dbname=" in raw):
         # Never echo the value: a DSN usually carries a password.
-        raise SettingsError(
-            "INSIGHTS_POSTGRES_DSN", "must be a postgresql:// URL or a libpq key=value string"
-        )
+        raise SettingsError(name, "must be a postgresql:// URL or a libpq key=value string")
     return Secret(raw)
+
+
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")  # an HTTP token (RFC 9110)
+
+
+def _header_name(env: Mapping[str, str]) -> str:
+    name = "INSIGHTS_SERVE_IDENTITY_HEADER"
+    value = _text(env, name) or "X-Forwarded-Email"
+    if not _HEADER_NAME.match(value):
+        raise SettingsError(name, f"must be an HTTP header name such as X-Forwarded-Email, "
+                                  f"got {value!r}")
+    return value
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -235,6 +250,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_data_age_minutes=_int(env, "INSIGHTS_MAX_DATA_AGE_MINUTES", 24 * 60, 1, 525_600),
         quarantine_max_share=_share(env, "INSIGHTS_QUARANTINE_MAX_SHARE", 0.01),
         alert_webhook_url=_webhook(env),
+        serve_identity_header=_header_name(env),
+        serve_postgres_dsn=_postgres_dsn(env, "INSIGHTS_SERVE_POSTGRES_DSN"),
     )
 
 

@@ -101,3 +101,34 @@ def test_cli_stops_with_one_clear_line(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["insights: configuration error: INSIGHTS_LOOKBACK_MINUTES: must be a whole "
                    "number, got 'soon'"]
+
+
+def test_serve_settings_have_defaults_and_are_validated():
+    settings = load_settings({})
+    assert settings.serve_identity_header == "X-Forwarded-Email"
+    assert settings.serve_postgres_dsn is None
+    settings = load_settings({"INSIGHTS_SERVE_IDENTITY_HEADER": "X-Auth-Request-Email",
+                              "INSIGHTS_SERVE_POSTGRES_DSN": "postgresql://insights_web:pw-x@h/db"})
+    assert settings.serve_identity_header == "X-Auth-Request-Email"
+    assert settings.serve_postgres_dsn == "postgresql://insights_web:pw-x@h/db"
+    assert "pw-x" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("INSIGHTS_SERVE_IDENTITY_HEADER", "X Forwarded Email",
+         "INSIGHTS_SERVE_IDENTITY_HEADER: must be an HTTP header name"),
+        ("INSIGHTS_SERVE_IDENTITY_HEADER", "X-User:",
+         "INSIGHTS_SERVE_IDENTITY_HEADER: must be an HTTP header name"),
+        ("INSIGHTS_SERVE_POSTGRES_DSN", "mysql://u:hunter2@h/db",
+         "INSIGHTS_SERVE_POSTGRES_DSN: must be a postgresql"),
+    ],
+)
+def test_bad_serve_settings_give_one_line(variable, value, expected):
+    with pytest.raises(SettingsError) as caught:
+        load_settings({variable: value})
+    assert str(caught.value).startswith(expected)
+    assert "\n" not in str(caught.value)
+    assert "hunter2" not in str(caught.value)
+    assert caught.value.variable == variable

@@ -1,0 +1,99 @@
+"""The figures of each view, as plain dicts: the HTML pages and the JSON endpoints share them."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+
+from fastapi import HTTPException
+
+from pipelines.web import charts, queries
+from pipelines.web.access import Scope
+from pipelines.web.dates import PRESETS, parse_day, preset_range
+from pipelines.web.db import Reader
+
+BACKLOG_DAYS = (30, 90, 365, 0)  # 0 = since the first day
+
+
+def _client(scope: Scope, client: str | None) -> str | None:
+    """The client asked for (404 when not the member's), else the member's first client."""
+    if client:
+        return scope.require(client)
+    return next(iter(scope.clients), None)
+
+
+def insights(reader: Reader, scope: Scope, today: date, client: str | None, preset: str,
+             start: str | None, end: str | None) -> dict:
+    client_id = _client(scope, client)
+    if client_id is None:
+        return {"client_id": None}
+    overview = queries.client_overview(reader, scope, client_id) or {}
+    vat_period = None
+    if overview.get("filing_period_start"):
+        vat_period = (overview["filing_period_start"], overview["filing_period_end"])
+    preset = preset if preset in PRESETS else "this_month"
+    if preset == "custom":
+        first, last = parse_day(start), parse_day(end)
+        span = (min(first, last), max(first, last)) if first and last else None
+    else:
+        span = preset_range(preset, today, vat_period)
+    if span is None:  # a custom range without valid dates, or no VAT period (NONE filers)
+        preset, span = "this_month", preset_range("this_month", today)
+    counts = queries.category_counts(reader, scope, client_id, *span)
+    return {"client_id": client_id, "client_name": scope.clients[client_id], "preset": preset,
+            "start": span[0], "end": span[1], "has_vat_period": vat_period is not None,
+            **counts}
+
+
+def attention(reader: Reader, scope: Scope) -> dict:
+    return {"clients": queries.attention(reader, scope)}
+
+
+def vat(reader: Reader, scope: Scope, today: date, client: str | None, period: str | None,
+        labels: dict) -> dict:
+    client_id = _client(scope, client)
+    if client_id is None:
+        return {"client_id": None}
+    periods = queries.vat_periods(reader, scope, client_id)
+    result = {"client_id": client_id, "client_name": scope.clients[client_id],
+              "periods": periods, "selected": None}
+    if not periods:
+        if period:
+            raise HTTPException(status_code=404, detail="not found")
+        return result
+    wanted = parse_day(period)
+    if period and wanted is None:
+        raise HTTPException(status_code=404, detail="not found")
+    if wanted is None:
+        overview = queries.client_overview(reader, scope, client_id) or {}
+        wanted = overview.get("filing_period_start")
+    selected = next((p for p in periods if p["vat_period_start"] == wanted), None)
+    if selected is None and period:
+        raise HTTPException(status_code=404, detail="not found")
+    selected = selected or periods[0]
+    per_day = queries.processed_per_day(reader, scope, client_id, selected["vat_period_start"])
+    rate = queries.recent_throughput(reader, scope, client_id, today)
+    # at the recent pace, the open documents are done after ceil(open / rate) more days
+    open_documents, forecast = int(selected["documents_open"]), None
+    if open_documents and rate > 0:
+        forecast = today + timedelta(days=math.ceil(open_documents / rate))
+    result.update(
+        selected=selected, throughput=round(rate, 2), forecast=forecast,
+        forecast_late=forecast is not None and forecast > selected["filing_deadline"],
+        chart=charts.vat_chart(selected, per_day, today, forecast, labels["vat"]),
+    )
+    return result
+
+
+def backlog(reader: Reader, scope: Scope, today: date, client: str | None, days: int,
+            labels: dict) -> dict:
+    client_id = None if client in (None, "", "all") else scope.require(client)
+    days = days if days in BACKLOG_DAYS else 90
+    start = today - timedelta(days=days - 1) if days else date(1900, 1, 1)
+    series = queries.backlog_series(reader, scope, client_id, start) if scope.clients else []
+    for row in series:
+        for key in ("accountant", "client", "received", "processed"):
+            row[key] = int(row[key])
+    return {"client_id": client_id, "days": days, "series": series,
+            "last": series[-1] if series else None,
+            "chart": charts.backlog_chart(series, labels["backlog"])}

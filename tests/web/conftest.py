@@ -1,0 +1,149 @@
+"""One real refresh against the simulator feeds every web test (session-scoped), plus the
+members the tests act as, picked from the marts themselves."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import duckdb
+import pytest
+import uvicorn
+
+from pipelines.refresh import run_refresh
+from pipelines.resources.client_spaces import SimulatedClientSpacesApi
+from pipelines.simulator import SimClock, WorldConfig, build_world
+from tests.conftest import make_settings
+
+# 2026-04-19T22:30Z is Monday 2026-04-20 00:30 in Brussels: the as-of date is 2026-04-20.
+AS_OF = datetime(2026, 4, 19, 22, 30, tzinfo=UTC)
+AS_OF_DATE = date(2026, 4, 20)
+WORLD = WorldConfig(seed=74, clients=25, history_days=200, anchor=AS_OF,
+                    documents_per_client_month=30)
+HEADER = "X-Forwarded-Email"
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    user_id: str
+    email: str
+    display_name: str
+    clients: dict[str, str]  # client_id -> client_name, what the member may see
+
+    @property
+    def slug(self) -> str:
+        return self.email.split("@")[0].replace(".", "-")
+
+
+def marts_rows(settings, sql: str, params=()) -> list[tuple]:
+    """Read the marts directly (the tests' own reference, independent of the web layer)."""
+    with duckdb.connect(str(settings.serving_path), read_only=True) as con:
+        con.execute("set TimeZone = 'UTC'")
+        return con.execute(sql, list(params)).fetchall()
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory):
+    """Settings of a home whose serving database comes from one refresh of a simulated firm."""
+    home = tmp_path_factory.mktemp("web") / "home"
+    settings = make_settings(home, INSIGHTS_AS_OF="2026-04-19T22:30:00Z",
+                             INSIGHTS_TIMEZONE="Europe/Brussels")
+    api = SimulatedClientSpacesApi(settings, world=build_world(WORLD), clock=SimClock(start=AS_OF))
+    try:
+        outcome = run_refresh(settings, api)
+    finally:
+        api.close()
+    assert outcome.ok, (outcome.failed_steps, outcome.failed_checks)
+    return settings.get()
+
+
+def _member(settings, user_id: str) -> TeamMember:
+    (email, name), = marts_rows(
+        settings, "select email, display_name from marts.dim_team_members where user_id = ?",
+        [user_id])
+    clients = marts_rows(settings, """
+        select c.client_id, c.client_name from marts.bridge_team_member_clients b
+        join marts.dim_clients c using (client_id) where b.user_id = ? and c.is_active
+        order by c.client_name, c.client_id""", [user_id])
+    return TeamMember(user_id, email, name, dict(clients))
+
+
+@pytest.fixture(scope="session")
+def accountants(served) -> tuple[TeamMember, TeamMember]:
+    """The two active accountants with the most clients; their client sets differ."""
+    rows = marts_rows(served, """
+        select m.user_id from marts.dim_team_members m
+        join marts.bridge_team_member_clients b using (user_id)
+        where m.is_active and m.roles like '%ACCOUNTANT%'
+        group by m.user_id order by count(*) desc, m.user_id limit 2""")
+    first, second = (_member(served, user_id) for (user_id,) in rows)
+    assert first.clients and second.clients
+    assert set(first.clients) - set(second.clients), "the two members see the same clients"
+    assert set(second.clients) - set(first.clients), "the two members see the same clients"
+    return first, second
+
+
+@pytest.fixture(scope="session")
+def client_manager(served) -> TeamMember:
+    """An active member whose only role is CLIENT_MANAGER but who has assignments."""
+    rows = marts_rows(served, """
+        select m.user_id from marts.dim_team_members m
+        join marts.bridge_team_member_clients b using (user_id)
+        where m.is_active and m.roles = 'CLIENT_MANAGER' group by m.user_id order by m.user_id""")
+    assert rows, "the simulated firm has no assigned client manager"
+    return _member(served, rows[0][0])
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class RunningApp:
+    """The app served by uvicorn on a loopback port, in a thread."""
+
+    def __init__(self, app):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
+                                                    log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc):
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def app_url(served):
+    """The page (header identity, no demo) on a loopback port."""
+    from pipelines.web.app import create_app
+
+    with RunningApp(create_app(served)) as running:
+        yield running.url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """The Debian Chromium through Playwright; no browser is ever downloaded."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.web.browser_support import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
