@@ -39,7 +39,9 @@ class LandingLoadError(RuntimeError):
 
 def postgres_type(arrow_type: pa.DataType) -> str:
     """The PostgreSQL column type of an Arrow type found in the landing zone."""
-    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+    # a column without a single value in any file has Arrow's null type: text holds its nulls
+    if (pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)
+            or pa.types.is_null(arrow_type)):
         return "text"
     if pa.types.is_boolean(arrow_type):
         return "boolean"
@@ -90,7 +92,9 @@ def _replace_table(cursor: psycopg.Cursor, name: str, table: pa.Table) -> None:
         try:
             columns.append((field.name, postgres_type(field.type)))
         except LandingLoadError as error:
-            raise LandingLoadError(f"landing table {name!r}, column {field.name!r}: {error}") from None
+            raise LandingLoadError(
+                f"landing table {name!r}, column {field.name!r}: {error}"
+            ) from None
     target = sql.Identifier(SCHEMA, name)
     cursor.execute(sql.SQL("drop table if exists {}").format(target))
     cursor.execute(sql.SQL("create table {} ({})").format(
@@ -123,7 +127,9 @@ def load_landing(landing_dir: Path, conninfo: str) -> dict[str, int]:
             for name, table in tables.items():
                 _replace_table(cursor, name, table)
     except psycopg.Error as error:
-        raise LandingLoadError(f"loading the landing zone into PostgreSQL failed: {error}") from error
+        raise LandingLoadError(
+            f"loading the landing zone into PostgreSQL failed: {error}"
+        ) from error
     return {name: table.num_rows for name, table in tables.items()}
 
 
@@ -131,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("landing_dir", type=Path, help="the landing zone ($INSIGHTS_HOME/landing)")
     parser.add_argument("--dsn", default="",
-                        help="libpq connection string or URI (empty: the PG* environment variables)")
+                        help="libpq connection string or URI (empty: the PG* variables)")
     args = parser.parse_args(argv)
     try:
         counts = load_landing(args.landing_dir, args.dsn)
