@@ -3,8 +3,9 @@ dbt project can run on PostgreSQL (target `postgres`), which cannot read Parquet
 
     python -m pipelines.warehouse_targets.postgres_landing LANDING_DIR --dsn postgresql://...
 
-Every load replaces each landing table whole, in one transaction: a rerun gives the same
-tables, and a failed load leaves the previous ones in place. The files of a table are combined
+Every load replaces the rows of each landing table, in one transaction: a rerun gives the same
+tables, and a failed load leaves the previous ones in place. Tables are emptied and refilled,
+not dropped, so the dbt views that read them stay valid. The files of a table are combined
 by column name (a column added later reads as null in older files), as DuckDB and Spark read
 them. Copying is row by row through COPY: fine for a firm's landing zone, not for billions of
 rows (use Spark for those).
@@ -52,7 +53,7 @@ def postgres_type(arrow_type: pa.DataType) -> str:
     if pa.types.is_floating(arrow_type):
         return "double precision"
     if pa.types.is_decimal(arrow_type):
-        return f"numeric({arrow_type.precision}, {arrow_type.scale})"
+        return f"numeric({arrow_type.precision},{arrow_type.scale})"  # as format_type()
     if pa.types.is_date(arrow_type):
         return "date"
     if pa.types.is_timestamp(arrow_type):
@@ -86,7 +87,23 @@ def read_landing_table(landing_dir: Path, name: str) -> pa.Table:
         raise LandingLoadError(f"the files of landing table {name!r} disagree: {error}") from error
 
 
+def _existing_columns(cursor: psycopg.Cursor, target: sql.Composable) -> dict[str, str] | None:
+    """Column name -> type of an existing table (None: no such table)."""
+    cursor.execute("select to_regclass(%s)", [target.as_string(cursor)])
+    if cursor.fetchone()[0] is None:
+        return None
+    cursor.execute(
+        "select attname, format_type(atttypid, atttypmod) from pg_attribute"
+        " where attrelid = to_regclass(%s) and attnum > 0 and not attisdropped",
+        [target.as_string(cursor)],
+    )
+    return dict(cursor.fetchall())
+
+
 def _replace_table(cursor: psycopg.Cursor, name: str, table: pa.Table) -> None:
+    """Make landing.<name> hold exactly the rows of `table`. An existing table is emptied
+    and refilled rather than dropped, so the dbt views reading it stay valid; columns new in
+    the files are added (older rows read them as null)."""
     columns = []
     for field in table.schema:
         try:
@@ -96,14 +113,28 @@ def _replace_table(cursor: psycopg.Cursor, name: str, table: pa.Table) -> None:
                 f"landing table {name!r}, column {field.name!r}: {error}"
             ) from None
     target = sql.Identifier(SCHEMA, name)
-    cursor.execute(sql.SQL("drop table if exists {}").format(target))
-    cursor.execute(sql.SQL("create table {} ({})").format(
-        target,
-        sql.SQL(", ").join(
-            sql.SQL("{} {}").format(sql.Identifier(column), sql.SQL(type_name))
-            for column, type_name in columns
-        ),
-    ))
+    existing = _existing_columns(cursor, target)
+    if existing is None:
+        cursor.execute(sql.SQL("create table {} ({})").format(
+            target,
+            sql.SQL(", ").join(
+                sql.SQL("{} {}").format(sql.Identifier(column), sql.SQL(type_name))
+                for column, type_name in columns
+            ),
+        ))
+    else:
+        for column, type_name in columns:
+            if column not in existing:
+                cursor.execute(sql.SQL("alter table {} add column {} {}").format(
+                    target, sql.Identifier(column), sql.SQL(type_name)
+                ))
+            elif existing[column] != type_name:
+                raise LandingLoadError(
+                    f"landing table {name!r}, column {column!r}: the files hold {type_name}, "
+                    f"the table {existing[column]}; drop schema {SCHEMA} (cascade: the dbt "
+                    "views on it are rebuilt by the next dbt run) and load again"
+                )
+        cursor.execute(sql.SQL("truncate table {}").format(target))
     names = [column for column, _ in columns]
     copy = sql.SQL("copy {} ({}) from stdin").format(
         target, sql.SQL(", ").join(map(sql.Identifier, names))

@@ -27,6 +27,14 @@ def dsn():
         yield publisher_dsn
 
 
+@pytest.fixture(autouse=True)
+def empty_database(dsn):
+    """Each test starts without the schemas a previous one left."""
+    with psycopg.connect(dsn) as connection:
+        connection.execute("drop schema if exists landing cascade")
+        connection.execute("drop schema if exists main cascade")
+
+
 def _write(path: Path, rows: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     table = pa.table(rows)
@@ -79,6 +87,25 @@ def test_a_rerun_replaces_the_tables(dsn, landing):
         connection.execute("insert into landing.spaces (id) values ('stray')")
     load_landing(landing, dsn)
     assert _query(dsn, "select id from landing.spaces") == [("s1",)]
+
+
+def test_a_reload_keeps_the_views_reading_the_tables(dsn, landing):
+    load_landing(landing, dsn)
+    with psycopg.connect(dsn) as connection:
+        connection.execute("create schema if not exists main")
+        connection.execute("create view main.stg_spaces as select id from landing.spaces")
+    _write(landing / "spaces" / "b2.parquet", {"id": ["s2"], "country": ["BE"]})
+    load_landing(landing, dsn)
+    assert _query(dsn, "select id from main.stg_spaces order by id") == [("s1",), ("s2",)]
+    assert _query(dsn, "select country from landing.spaces where id = 's2'") == [("BE",)]
+
+
+def test_a_column_whose_type_changed_is_named(dsn, landing):
+    load_landing(landing, dsn)
+    _write(landing / "assignments" / "b1.parquet", {"user_id": [1], "space_id": ["s1"]})
+    with pytest.raises(LandingLoadError, match="'assignments', column 'user_id': the files hold"
+                                               " bigint, the table text"):
+        load_landing(landing, dsn)
 
 
 def test_files_are_combined_by_column_name(dsn, landing):
