@@ -65,6 +65,16 @@ class EngineBuilds:
     postgres_load_seconds: list[float] = field(default_factory=list)
 
 
+_TIMINGS: list[str] = []  # printed at the end of the session (pytest_terminal_summary)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if _TIMINGS:
+        terminalreporter.section("build times per engine")
+        for line in _TIMINGS:
+            terminalreporter.write_line(line)
+
+
 def landing_files(landing: Path) -> list[str]:
     return sorted(str(path.relative_to(landing)) for path in landing.rglob("*") if path.is_file())
 
@@ -103,6 +113,11 @@ def engine_builds(tmp_path_factory, small_world) -> EngineBuilds:
                         env=spark_environment(warehouse))
         )
         result.landing_files_after_spark = landing_files(result.landing)
+        for engine, builds in result.builds.items():
+            seconds = ", ".join(f"{build.seconds:.1f} s" for build in builds)
+            _TIMINGS.append(f"{engine}: dbt build {seconds}")
+        loads = ", ".join(f"{seconds:.1f} s" for seconds in result.postgres_load_seconds)
+        _TIMINGS.append(f"postgres landing load: {loads}")
         result.marts = {
             "duckdb": duck.marts(),
             "spark": read_spark_marts(warehouse),
