@@ -3,7 +3,7 @@ UV_VERSION := 0.13.8
 UV := .tools/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test test-scale lint bench-extraction system-packages docs
+.PHONY: demo test test-scale test-engines lint bench-extraction system-packages docs
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -25,6 +25,10 @@ test: .venv/.synced system-packages
 
 test-scale: .venv/.synced
 	.venv/bin/pytest -m scale
+
+# the dbt project on DuckDB, Spark and PostgreSQL, marts compared row for row (minutes)
+test-engines: .venv/.synced system-packages
+	.venv/bin/pytest -m engines
 
 lint: .venv/.synced
 	.venv/bin/ruff check pipelines tests benchmarks

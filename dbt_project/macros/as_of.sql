@@ -11,7 +11,7 @@
 {%- endmacro %}
 
 {% macro as_of_timestamp() -%}
-    cast('{{ as_of_text() }}' as timestamp with time zone)
+    cast('{{ as_of_text() }}' as {{ type_instant() }})
 {%- endmacro %}
 
 {% macro as_of_date() -%}

@@ -24,7 +24,7 @@ DBT_PROJECT = Path(__file__).resolve().parents[2] / "dbt_project"
 MARTS = (
     "dim_clients", "dim_team_members", "bridge_team_member_clients", "fct_documents",
     "fct_client_category_daily", "fct_client_backlog_daily", "mart_client_overview",
-    "mart_vat_period_progress", "mart_team_member_workload",
+    "mart_vat_period_progress", "mart_team_member_workload", "mart_client_access_audit",
 )
 INCREMENTAL_MODELS = ("int_document_versions_deduplicated", "int_document_status_intervals")
 

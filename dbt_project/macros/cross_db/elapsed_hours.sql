@@ -4,7 +4,8 @@
 {%- endmacro %}
 
 {% macro default__elapsed_hours(start_expression, end_expression) -%}
-    (extract(epoch from ({{ end_expression }} - {{ start_expression }})) / 3600.0)
+    {#- a double, as on DuckDB (PostgreSQL's extract gives a numeric) -#}
+    (cast(extract(epoch from ({{ end_expression }} - {{ start_expression }})) as double precision) / 3600.0)
 {%- endmacro %}
 
 {% macro duckdb__elapsed_hours(start_expression, end_expression) -%}

@@ -68,8 +68,9 @@ month_bounds as (
     -- months since 1970-01 make one formula serve every period length
     select
         *,
-        {{ dbt.datediff(epoch, 'first_date', 'month') }} as first_month,
-        {{ dbt.datediff(epoch, 'last_date', 'month') }} as last_month
+        -- an integer on every engine (PostgreSQL's month difference is a double)
+        cast({{ dbt.datediff(epoch, 'first_date', 'month') }} as integer) as first_month,
+        cast({{ dbt.datediff(epoch, 'last_date', 'month') }} as integer) as last_month
     from filers
 ),
 

@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=merge_materialization(),
         incremental_strategy='merge',
         unique_key=['document_id', 'updated_at'],
         on_schema_change='append_new_columns'

@@ -16,10 +16,10 @@ active_clients as (
 
 final as (
     select
-        cast(assignments.user_id as varchar) as user_id,
-        cast(assignments.client_id as varchar) as client_id,
-        cast(assignments.access_level as varchar) as access_level,
-        cast(assignments.assigned_at as timestamp with time zone) as assigned_at
+        cast(assignments.user_id as {{ type_text() }}) as user_id,
+        cast(assignments.client_id as {{ type_text() }}) as client_id,
+        cast(assignments.access_level as {{ type_text() }}) as access_level,
+        cast(assignments.assigned_at as {{ type_instant() }}) as assigned_at
     from assignments
     inner join active_members
         on assignments.user_id = active_members.user_id

@@ -5,13 +5,13 @@ with clients as (
 
 final as (
     select
-        cast(client_id as varchar) as client_id,
-        cast(client_name as varchar) as client_name,
-        cast(country as varchar) as country,
-        cast(vat_number as varchar) as vat_number,
-        cast(link_status as varchar) as link_status,
+        cast(client_id as {{ type_text() }}) as client_id,
+        cast(client_name as {{ type_text() }}) as client_name,
+        cast(country as {{ type_text() }}) as country,
+        cast(vat_number as {{ type_text() }}) as vat_number,
+        cast(link_status as {{ type_text() }}) as link_status,
         cast(is_active as boolean) as is_active,
-        cast(vat_filing_frequency as varchar) as vat_filing_frequency,
+        cast(vat_filing_frequency as {{ type_text() }}) as vat_filing_frequency,
         cast(vat_deadline_day as integer) as vat_deadline_day
     from clients
 )

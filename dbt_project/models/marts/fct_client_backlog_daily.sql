@@ -162,8 +162,8 @@ counted as (
 
 final as (
     select
-        cast(client_id as varchar) as client_id,
-        cast(category as varchar) as category,
+        cast(client_id as {{ type_text() }}) as client_id,
+        cast(category as {{ type_text() }}) as category,
         cast(calendar_date as date) as calendar_date,
         cast(received_count as bigint) as received_count,
         cast(processed_count as bigint) as processed_count,

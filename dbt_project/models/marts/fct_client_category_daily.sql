@@ -24,8 +24,8 @@ daily as (
 
 final as (
     select
-        cast(daily.client_id as varchar) as client_id,
-        cast(daily.category as varchar) as category,
+        cast(daily.client_id as {{ type_text() }}) as client_id,
+        cast(daily.category as {{ type_text() }}) as category,
         cast(daily.activity_date as date) as activity_date,
         cast(daily.documents_total as bigint) as documents_total,
         -- categories shown as a total only (OTHER) have no status counts
@@ -35,7 +35,7 @@ final as (
             as documents_accountant_action_needed,
         cast(case when categories.has_status_breakdown then daily.documents_client_action_needed end as bigint)
             as documents_client_action_needed,
-        cast({{ documents_url('daily.client_id', 'categories.url_slug', "'all'") }} as varchar) as action_url
+        cast({{ documents_url('daily.client_id', 'categories.url_slug', "'all'") }} as {{ type_text() }}) as action_url
     from daily
     left join categories
         on daily.category = categories.category

@@ -34,25 +34,25 @@ joined as (
 
 final as (
     select
-        cast(document_id as varchar) as document_id,
-        cast(client_id as varchar) as client_id,
-        cast(category as varchar) as category,
-        cast(document_type as varchar) as document_type,
-        cast(accounting_status as varchar) as accounting_status,
-        cast(insights_status as varchar) as insights_status,
+        cast(document_id as {{ type_text() }}) as document_id,
+        cast(client_id as {{ type_text() }}) as client_id,
+        cast(category as {{ type_text() }}) as category,
+        cast(document_type as {{ type_text() }}) as document_type,
+        cast(accounting_status as {{ type_text() }}) as accounting_status,
+        cast(insights_status as {{ type_text() }}) as insights_status,
         cast(activity_date as date) as activity_date,
         cast(issue_date as date) as issue_date,
-        cast(received_at as timestamp with time zone) as received_at,
+        cast(received_at as {{ type_instant() }}) as received_at,
         cast(received_date as date) as received_date,
-        cast(processed_at as timestamp with time zone) as processed_at,
+        cast(processed_at as {{ type_instant() }}) as processed_at,
         cast(processed_date as date) as processed_date,
-        cast(processed_by as varchar) as processed_by,
-        cast(hours_to_process as double precision) as hours_to_process,
+        cast(processed_by as {{ type_text() }}) as processed_by,
+        cast(hours_to_process as {{ type_double() }}) as hours_to_process,
         cast(open_age_days as integer) as open_age_days,
         cast(vat_period_start as date) as vat_period_start,
         cast(
             {{ documents_url('client_id', 'url_slug', "coalesce(insights_status, 'all')") }}
-            as varchar
+            as {{ type_text() }}
         ) as action_url
     from joined
 )

@@ -43,16 +43,16 @@ joined as (
 
 final as (
     select
-        cast(user_id as varchar) as user_id,
-        cast(email as varchar) as email,
-        cast(display_name as varchar) as display_name,
-        cast(roles as varchar) as roles,
+        cast(user_id as {{ type_text() }}) as user_id,
+        cast(email as {{ type_text() }}) as email,
+        cast(display_name as {{ type_text() }}) as display_name,
+        cast(roles as {{ type_text() }}) as roles,
         cast(member_is_active as boolean) as member_is_active,
-        cast(client_id as varchar) as client_id,
-        cast(client_name as varchar) as client_name,
+        cast(client_id as {{ type_text() }}) as client_id,
+        cast(client_name as {{ type_text() }}) as client_name,
         cast(client_is_active as boolean) as client_is_active,
-        cast(access_level as varchar) as access_level,
-        cast(assigned_at as timestamp with time zone) as assigned_at,
+        cast(access_level as {{ type_text() }}) as access_level,
+        cast(assigned_at as {{ type_instant() }}) as assigned_at,
         cast(in_bridge as boolean) as in_bridge,
         cast(in_bridge and role_sees_documents as boolean) as can_see_client_data,
         cast(
@@ -61,7 +61,7 @@ final as (
                 when not client_is_active then 'client_not_active'
                 when not role_sees_documents then 'role_sees_no_documents'
                 else 'assigned'
-            end as varchar
+            end as {{ type_text() }}
         ) as access_reason
     from joined
 )

@@ -120,10 +120,10 @@ ranked as (
 
 final as (
     select
-        cast(client_id as varchar) as client_id,
-        cast(client_name as varchar) as client_name,
-        cast(country as varchar) as country,
-        cast(vat_filing_frequency as varchar) as vat_filing_frequency,
+        cast(client_id as {{ type_text() }}) as client_id,
+        cast(client_name as {{ type_text() }}) as client_name,
+        cast(country as {{ type_text() }}) as country,
+        cast(vat_filing_frequency as {{ type_text() }}) as vat_filing_frequency,
         cast(documents_total as bigint) as documents_total,
         cast(documents_processed as bigint) as documents_processed,
         cast(documents_accountant_action_needed as bigint) as documents_accountant_action_needed,

@@ -49,8 +49,8 @@ processed_recently as (
 
 final as (
     select
-        cast(members.user_id as varchar) as user_id,
-        cast(members.display_name as varchar) as display_name,
+        cast(members.user_id as {{ type_text() }}) as user_id,
+        cast(members.display_name as {{ type_text() }}) as display_name,
         cast(coalesce(member_clients.assigned_clients, 0) as bigint) as assigned_clients,
         cast(coalesce(member_clients.open_accountant_action, 0) as bigint) as open_accountant_action,
         cast(coalesce(member_clients.open_client_action, 0) as bigint) as open_client_action,

@@ -46,7 +46,7 @@ aggregated as (
 
 final as (
     select
-        cast(client_id as varchar) as client_id,
+        cast(client_id as {{ type_text() }}) as client_id,
         cast(vat_period_start as date) as vat_period_start,
         cast(vat_period_end as date) as vat_period_end,
         cast(filing_deadline as date) as filing_deadline,
@@ -54,15 +54,15 @@ final as (
         cast(documents_processed as bigint) as documents_processed,
         cast(processed_by_deadline as bigint) as processed_by_deadline,
         cast(documents_total - documents_processed as bigint) as documents_open,
-        cast(documents_processed as double precision) / documents_total as pct_processed,
-        cast(median_hours_to_process as double precision) as median_hours_to_process,
-        cast(p90_hours_to_process as double precision) as p90_hours_to_process,
+        cast(documents_processed as {{ type_double() }}) / documents_total as pct_processed,
+        cast(median_hours_to_process as {{ type_double() }}) as median_hours_to_process,
+        cast(p90_hours_to_process as {{ type_double() }}) as p90_hours_to_process,
         cast(
             case
                 when documents_total = documents_processed then 'complete'
                 when filing_deadline < {{ as_of_date() }} then 'overdue'
                 else 'open'
-            end as varchar
+            end as {{ type_text() }}
         ) as period_state
     from aggregated
 )

@@ -1,0 +1,1 @@
+"""Preparing other transformation engines than DuckDB (PostgreSQL) to run the dbt project."""
