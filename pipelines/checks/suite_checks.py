@@ -19,6 +19,7 @@ from pipelines.checks.gx_suites import SuiteOutcome, validate_frame
 from pipelines.checks.volume import recent_fetched_counts, volume_check
 from pipelines.landing.zone import LandingZone
 from pipelines.resources.settings_resource import InsightsSettings
+from pipelines.writer_lock import writer_lock
 
 # received_at may run ahead of our clock by this much (the source's clock is not ours).
 CLOCK_SKEW = timedelta(minutes=15)
@@ -100,7 +101,10 @@ def _mart_suite_check(mart: str):
     @dg.asset_check(asset=["marts", mart], name="mart_expectations", blocking=True,
                     description=f"The built {mart} passes expectations/{mart}.json.")
     def _check(settings: dg.ResourceParam[InsightsSettings]) -> dg.AssetCheckResult:
-        with duckdb.connect(str(settings.get().warehouse_path), read_only=True) as con:
+        config = settings.get()
+        # another run's dbt build may hold the warehouse file for writing: take turns with it
+        with writer_lock(config.state_dir), \
+                duckdb.connect(str(config.warehouse_path), read_only=True) as con:
             frame = pl.from_arrow(con.sql(f"select * from marts.{mart}").to_arrow_table())
         return suites_result([validate_frame(mart, frame)], rows=frame.height)
 

@@ -103,6 +103,8 @@ def statuses(result: dbtRunnerResult) -> dict[str, str]:
     out = {}
     for node_result in result.result.results:
         node = node_result.node
+        if node.resource_type == "exposure":  # documentation of a dashboard: nothing runs
+            continue
         name = node.name
         if node.resource_type == "unit_test":
             name = f"{node.tested_node_unique_id.rsplit('.', 1)[-1]}::{node.name}"
