@@ -3,7 +3,7 @@ UV_VERSION := 0.13.8
 UV := .tools/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test test-scale lint bench-extraction system-packages
+.PHONY: demo test test-scale lint bench-extraction bench-scale system-packages
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -31,3 +31,9 @@ lint: .venv/.synced
 
 bench-extraction: .venv/.synced
 	.venv/bin/python benchmarks/extraction_throughput.py
+
+# 1M and 10M documents generated into a temporary landing zone (benchmarks/results/tmp);
+# results in benchmarks/results/scale_1m.json, scale_10m.json and scale.md
+bench-scale: .venv/.synced
+	.venv/bin/python benchmarks/scale.py --documents 1000000
+	.venv/bin/python benchmarks/scale.py --documents 10000000
