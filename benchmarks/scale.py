@@ -431,40 +431,135 @@ def run(documents: int, seed: int, repetitions: int, keep: bool, extraction_roun
     return result
 
 
+def _seconds(phase: dict | None, *steps: str) -> float | None:
+    if not phase or any(step not in phase for step in steps):
+        return None
+    return round(sum(phase[step]["seconds"] for step in steps), 2)
+
+
+def _ratio(numerator, denominator, digits: int = 2):
+    return None if numerator is None or not denominator else round(numerator / denominator, digits)
+
+
 def summarize(r: dict) -> dict:
-    full, incr = r["full"], r["incremental"]
-    full_models = full["build"]["seconds"]
-    full_refresh = full_models + full["test"]["seconds"] + full["publish"]["seconds"]
-    incr_models = incr["build"]["seconds"]
-    incr_refresh = incr_models + incr["test"]["seconds"] + incr["publish"]["seconds"]
-    peak = max(step["peak_rss_bytes"] for phase in (full, incr)
-               for name, step in phase.items() if name != "batch")
+    """The headline figures; a phase that did not run (a partial run) gives nulls."""
+    full, incr = r.get("full"), r.get("incremental")
+    hand = r.get("handwritten", {}).get("seconds")
+    full_models = _seconds(full, "build")
+    full_refresh = _seconds(full, "build", "test", "publish")
+    incr_models = _seconds(incr, "build")
+    incr_refresh = _seconds(incr, "build", "test", "publish")
+    steps = [step for phase in (full, incr) if phase
+             for name, step in phase.items() if name != "batch"]
+    dashboard = r.get("dashboard", {})
     summary = {
         "documents": r["generate"]["documents"],
         "versions": r["generate"]["versions"],
         "generate_seconds": r["generate"]["seconds"],
-        "full_build_seconds": round(full_models, 2),
-        "full_tests_seconds": full["test"]["seconds"],
-        "full_publish_seconds": full["publish"]["seconds"],
-        "full_refresh_seconds": round(full_refresh, 2),
-        "handwritten_seconds": r["handwritten"]["seconds"],
-        "handwritten_equals_marts": r["handwritten"]["equals_marts"],
-        "full_build_over_handwritten": round(full_models / r["handwritten"]["seconds"], 2),
-        "full_refresh_over_handwritten": round(full_refresh / r["handwritten"]["seconds"], 2),
-        "incremental_build_seconds": round(incr_models, 2),
-        "incremental_refresh_seconds": round(incr_refresh, 2),
-        "incremental_over_full": round(incr_models / full_models, 3),
-        "incremental_refresh_over_full_refresh": round(incr_refresh / full_refresh, 3),
-        "peak_memory_gib": round(peak / GIB, 2),
-        "dashboard_p50_ms": max((q["p50_ms"] for q in r["dashboard"]["queries"].values()),
+        "full_build_seconds": full_models,
+        "full_tests_seconds": _seconds(full, "test"),
+        "full_publish_seconds": _seconds(full, "publish"),
+        "full_refresh_seconds": full_refresh,
+        "handwritten_seconds": hand,
+        "handwritten_equals_marts": r.get("handwritten", {}).get("equals_marts"),
+        "full_build_over_handwritten": _ratio(full_models, hand),
+        "full_refresh_over_handwritten": _ratio(full_refresh, hand),
+        "incremental_build_seconds": incr_models,
+        "incremental_refresh_seconds": incr_refresh,
+        "incremental_over_full": _ratio(incr_models, full_models, 3),
+        "incremental_refresh_over_full_refresh": _ratio(incr_refresh, full_refresh, 3),
+        "peak_memory_gib": (round(max(s["peak_rss_bytes"] for s in steps) / GIB, 2)
+                            if steps else None),
+        "dashboard_p50_ms": max((q["p50_ms"] for q in dashboard.get("queries", {}).values()),
                                 default=None),
-        "dashboard_p95_ms": r["dashboard"]["worst_p95_ms"],
+        "dashboard_p95_ms": dashboard.get("worst_p95_ms"),
     }
     if "extraction" in r:
         summary["extraction_ratio"] = r["extraction"]["ratio"]
         summary["extraction_pipeline_documents_per_second"] = \
             r["extraction"]["pipeline_documents_per_second"]
     return summary
+
+
+def from_log(log_file: Path, work: Path, documents: int, repetitions: int) -> dict:
+    """The figures of a run stopped before its end (e.g. by a deadline), from its progress
+    log, its dbt log (per-model timings) and, when still present, its serving file."""
+    number = r"([0-9][0-9,.]*)"
+    result: dict = {"documents_requested": documents, "label": label_for(documents),
+                    "measured_at": None, "targets": TARGETS,
+                    "machine": {"cpus": os.cpu_count(), "memory_gib": round(
+                        psutil.virtual_memory().total / GIB, 1),
+                        "python": platform.python_version(), "duckdb": duckdb.__version__}}
+    phase, hands, rates, extracted = None, [], {}, 0
+    value = lambda text: float(text.replace(",", ""))  # noqa: E731
+    for line in log_file.read_text().splitlines():
+        stamp = re.match(r"\[(\d\d:\d\d:\d\d)\]", line)
+        if stamp and result["measured_at"] is None:
+            result["measured_at"] = f"{datetime.now(UTC):%Y-%m-%d}T{stamp.group(1)}+00:00"
+        if m := re.search(rf"generate: {number} documents, {number} versions, {number} GiB "
+                          rf"in {number}s", line):
+            files = (len(list((work / "landing" / "documents").glob("space=*/*.parquet")))
+                     if (work / "landing").exists() else None)
+            result["generate"] = {
+                "clients": landing_generator.clients_for(documents),
+                "documents": int(value(m.group(1))), "versions": int(value(m.group(2))),
+                "landing_bytes": int(value(m.group(3)) * GIB), "seconds": value(m.group(4)),
+                "files": files}
+        elif "full build (fresh warehouse)" in line:
+            phase = result.setdefault("full", {})
+        elif "incremental: land the next batch" in line:
+            phase = result.setdefault("incremental", {})
+        elif m := re.search(rf"hand-written: {number}s(, equals marts: (\w+))?", line):
+            hands.append(value(m.group(1)))
+            if m.group(3):
+                result["handwritten_equals"] = m.group(3) == "True"
+        elif m := re.search(rf"(dbt build|dbt test|publish): {number}s, peak RSS {number} GiB",
+                            line):
+            step = {"dbt build": "build", "dbt test": "test"}.get(m.group(1), m.group(1))
+            phase[step] = {"seconds": value(m.group(2)),
+                           "peak_rss_bytes": int(value(m.group(3)) * GIB)}
+        elif m := re.search(rf"extraction round \d+ (baseline|pipeline): {number} documents "
+                            rf"in {number}s", line):
+            rates.setdefault(m.group(1), []).append(value(m.group(2)) / value(m.group(3)))
+            extracted = int(value(m.group(2)))
+        elif m := re.search(rf"batch (\S+): {number} versions, {number} documents", line):
+            phase["batch"] = {"batch_id": m.group(1), "versions": int(value(m.group(2))),
+                              "documents_changed": int(value(m.group(3)))}
+    if hands:
+        result["handwritten"] = {"seconds_before_build": hands[0],
+                                 "seconds": round(statistics.mean(hands), 2),
+                                 "equals_marts": result.pop("handwritten_equals", None)}
+        if len(hands) > 1:
+            result["handwritten"]["seconds_after_build"] = hands[1]
+    if len(rates.get("pipeline", [])) and len(rates.get("baseline", [])):
+        baseline, pipeline = (statistics.median(rates[k]) for k in ("baseline", "pipeline"))
+        result["extraction"] = {
+            "clients": landing_generator.clients_for(documents // 10), "documents": extracted,
+            "rounds": len(rates["pipeline"]), "baseline_documents_per_second": round(baseline),
+            "pipeline_documents_per_second": round(pipeline),
+            "ratio": round(pipeline / baseline, 3)}
+    # per-model timings of each dbt build, from the dbt log
+    dbt_log = work / "dbt.log"
+    if dbt_log.exists():
+        builds = [part for part in dbt_log.read_text().split("\n$ ")
+                  if part.split("\n", 1)[0].split(" --project-dir")[0].endswith(" build")]
+        for name, part in zip(("full", "incremental"), builds, strict=False):
+            nodes = {m.group(1).split(".")[-1]: float(m.group(2)) for m in re.finditer(
+                r"OK created sql \S+ model (\S+) .*?OK in ([0-9.]+)s", part)}
+            if name in result and "build" in result[name]:
+                result[name]["build"]["nodes"] = dict(sorted(nodes.items(),
+                                                             key=lambda item: -item[1]))
+    serving = work / "serving" / "insights.duckdb"
+    if serving.exists():
+        result["dashboard"] = dashboard_latency(serving, repetitions, ROOT / "docs" / "metabase.md")
+    missing = [name for name in ("full", "handwritten", "dashboard", "incremental", "extraction")
+               if name not in result or (name in ("full", "incremental")
+                                         and set(result[name]) - {"batch"} != {"build", "test",
+                                                                               "publish"})]
+    result["partial"] = ("stopped at the deadline; phases not (completely) measured: "
+                         + ", ".join(missing)) if missing else None
+    result["summary"] = summarize(result)
+    return result
 
 
 def label_for(documents: int) -> str:
@@ -531,6 +626,9 @@ def fmt(value) -> str:
     return str(value)
 
 
+EQUALS = {True: "yes", False: "NO"}
+
+
 def render_markdown() -> str:
     runs = []
     for path in sorted(RESULTS.glob("scale_*.json")):
@@ -555,9 +653,10 @@ def render_markdown() -> str:
                      f"{m['memory_gib']} GiB, DuckDB {m['duckdb']}; "
                      f"{d['generate']['clients']:,} clients, landing "
                      f"{d['generate']['landing_bytes'] / GIB:.2f} GiB in "
-                     f"{d['generate']['files']:,} document files, generated in "
+                     f"{fmt(d['generate'].get('files'))} document files, generated in "
                      f"{d['generate']['seconds']:.0f}s; hand-written result equals the marts: "
-                     f"{'yes' if d['handwritten']['equals_marts'] else 'NO'}")
+                     f"{EQUALS.get(d['summary']['handwritten_equals_marts'], '–')}"
+                     + (f". **Partial run**: {d['partial']}" if d.get("partial") else ""))
     lines += ["", "| figure | " + " | ".join(labels) + " | target | "
               + ("10M / 1M | " if len(runs) > 1 else "") + "result |",
               "|---|" + "---:|" * len(runs) + "---|" + ("---:|" if len(runs) > 1 else "")
@@ -587,20 +686,23 @@ def render_markdown() -> str:
                      + (f"{growth} | " if len(runs) > 1 else "") + f"{verdict} |")
     lines += ["", "Per-query dashboard latency (ms, p50 / p95):", "",
               "| query | " + " | ".join(labels) + " |", "|---|" + "---:|" * len(runs)]
-    names = list(dict.fromkeys(n for d in runs for n in d["dashboard"]["queries"]))
+    names = list(dict.fromkeys(n for d in runs for n in d.get("dashboard", {}).get("queries", {})))
     for name in names:
         cells = []
         for d in runs:
-            q = d["dashboard"]["queries"].get(name)
+            q = d.get("dashboard", {}).get("queries", {}).get(name)
             cells.append(f"{q['p50_ms']:.1f} / {q['p95_ms']:.1f}" if q else "–")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    lines += ["", f"Dashboard queries from: {runs[-1]['dashboard']['source']}; a typical client "
+    dashboards = [d["dashboard"] for d in runs if "dashboard" in d]
+    lines += ["", f"Dashboard queries from: {dashboards[-1]['source']}; a typical client "
               "(median document count), a 3-month range ending at the as-of date, "
-              f"{runs[-1]['dashboard']['repetitions']} runs each after one warm-up, one "
+              f"{dashboards[-1]['repetitions']} runs each after one warm-up, one "
               "read-only connection to the serving file.", "",
               "Slowest dbt models of each full and incremental run (s):", ""]
     for d in runs:
         for phase in ("full", "incremental"):
+            if "build" not in d.get(phase, {}):
+                continue
             nodes = list(d[phase]["build"]["nodes"].items())[:6]
             lines.append(f"- {d['label'].upper()} {phase}: " + ", ".join(
                 f"{name.split('.')[-1]} {seconds:.1f}" for name, seconds in nodes))
@@ -622,8 +724,16 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the generated data")
     parser.add_argument("--markdown-only", action="store_true",
                         help="only regenerate scale.md from the JSON results")
+    parser.add_argument("--from-log", type=Path,
+                        help="write the JSON of a run stopped early from its progress log")
     args = parser.parse_args()
-    if not args.markdown_only:
+    if args.from_log:
+        result = from_log(args.from_log, RESULTS / "tmp" / f"scale_{label_for(args.documents)}",
+                          args.documents, args.repetitions)
+        (RESULTS / f"scale_{result['label']}.json").write_text(
+            json.dumps(result, indent=2, default=str) + "\n")
+        print(json.dumps(result["summary"], indent=2))
+    elif not args.markdown_only:
         result = run(args.documents, args.seed, args.repetitions, args.keep,
                      args.extraction_rounds, args.skip_extraction)
         RESULTS.mkdir(parents=True, exist_ok=True)
