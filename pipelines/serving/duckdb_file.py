@@ -38,6 +38,11 @@ def mart_tables(warehouse_path: Path) -> list[str]:
 SORT_COLUMNS = ("client_id", "activity_date", "calendar_date", "vat_period_start")
 
 
+def memory_limit() -> str:
+    """DuckDB memory limit of the build and the publish (see dbt_project/profiles.yml)."""
+    return os.environ.get("INSIGHTS_DUCKDB_MEMORY_LIMIT") or "3GB"
+
+
 def _order_by(con: duckdb.DuckDBPyConnection, table: str) -> str:
     columns = {name for (name,) in con.execute(
         "select column_name from information_schema.columns "
@@ -60,6 +65,10 @@ def publish_duckdb(warehouse_path: Path, serving_path: Path) -> dict[str, int]:
     counts: dict[str, int] = {}
     try:
         with duckdb.connect(str(building)) as con:
+            # The same bound as the dbt build: the ordered copy of a 10M-document mart sorts
+            # out of core instead of taking 80% of the machine (10M: peak RSS 6.6 GiB
+            # without it).
+            con.execute(f"set memory_limit = {_sql_string(memory_limit())}")
             con.execute(f"attach {_sql_string(str(warehouse_path))} as warehouse (read_only)")
             con.execute(f"create schema {MARTS_SCHEMA}")
             for table in tables:
