@@ -706,6 +706,14 @@ def render_markdown() -> str:
             nodes = list(d[phase]["build"]["nodes"].items())[:6]
             lines.append(f"- {d['label'].upper()} {phase}: " + ", ".join(
                 f"{name.split('.')[-1]} {seconds:.1f}" for name, seconds in nodes))
+    lines += ["", "Peak RSS of each step's process tree (GiB; the peak-memory row is "
+              "their maximum):",
+              ""]
+    for d in runs:
+        steps = [f"{phase} {step} {d[phase][step]['peak_rss_bytes'] / GIB:.2f}"
+                 for phase in ("full", "incremental") for step in ("build", "test", "publish")
+                 if step in d.get(phase, {})]
+        lines.append(f"- {d['label'].upper()}: " + ", ".join(steps))
     if any("extraction" in d for d in runs):
         lines += ["", "Extraction was measured against the simulator on a world of 1/10 the "
                   "documents of each run (the simulator serves its whole world from memory), "
