@@ -3,7 +3,7 @@ UV_VERSION := 0.13.8
 UV := .tools/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test test-scale test-engines lint bench-extraction system-packages docs
+.PHONY: demo test test-scale test-engines lint bench-extraction bench-scale system-packages docs
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -39,3 +39,9 @@ bench-extraction: .venv/.synced
 # The dbt documentation site, from the warehouse of the last `make demo` (or refresh)
 docs: .venv/.synced
 	.venv/bin/insights docs --output docs/dbt
+
+# 1M and 10M documents generated into a temporary landing zone (benchmarks/results/tmp);
+# results in benchmarks/results/scale_1m.json, scale_10m.json and scale.md
+bench-scale: .venv/.synced
+	.venv/bin/python benchmarks/scale.py --documents 1000000
+	.venv/bin/python benchmarks/scale.py --documents 10000000

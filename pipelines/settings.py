@@ -60,6 +60,7 @@ class Settings:
     # firm's SSO / reverse proxy), and the DSN of the page's own PostgreSQL login.
     serve_identity_header: str = "X-Forwarded-Email"
     serve_postgres_dsn: Secret | None = field(default=None, repr=False)
+    duckdb_memory_limit: str = "3GB"  # the dbt build's and the publish's DuckDB memory bound
 
     # Derived locations; everything lives under INSIGHTS_HOME so one setting moves it all.
     @property
@@ -229,6 +230,17 @@ def _header_name(env: Mapping[str, str]) -> str:
     return value
 
 
+_MEMORY = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
+
+
+def _memory_limit(env: Mapping[str, str]) -> str:
+    value = _text(env, "INSIGHTS_DUCKDB_MEMORY_LIMIT") or "3GB"
+    if not _MEMORY.fullmatch(value):
+        raise SettingsError("INSIGHTS_DUCKDB_MEMORY_LIMIT",
+                            f"must be a size such as 3GB or 512MB, got {value!r}")
+    return value
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate every setting; `environ` replaces the process environment (tests)."""
     env = _read_environment(environ)
@@ -252,6 +264,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         alert_webhook_url=_webhook(env),
         serve_identity_header=_header_name(env),
         serve_postgres_dsn=_postgres_dsn(env, "INSIGHTS_SERVE_POSTGRES_DSN"),
+        duckdb_memory_limit=_memory_limit(env),
     )
 
 

@@ -132,3 +132,10 @@ def test_bad_serve_settings_give_one_line(variable, value, expected):
     assert "\n" not in str(caught.value)
     assert "hunter2" not in str(caught.value)
     assert caught.value.variable == variable
+
+
+def test_the_duckdb_memory_limit_is_a_size():
+    assert load_settings({}).duckdb_memory_limit == "3GB"
+    assert load_settings({"INSIGHTS_DUCKDB_MEMORY_LIMIT": "512MB"}).duckdb_memory_limit == "512MB"
+    with pytest.raises(SettingsError, match="INSIGHTS_DUCKDB_MEMORY_LIMIT"):
+        load_settings({"INSIGHTS_DUCKDB_MEMORY_LIMIT": "lots"})

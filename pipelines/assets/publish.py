@@ -30,7 +30,8 @@ def serving_duckdb(
 ) -> dg.MaterializeResult:
     config = settings.get()
     with writer_lock(config.state_dir, on_wait=context.log.info):
-        counts = publish_duckdb(config.warehouse_path, config.serving_path)
+        counts = publish_duckdb(config.warehouse_path, config.serving_path,
+                                config.duckdb_memory_limit)
     context.log.info(
         f"published {len(counts)} marts to {config.serving_path}: "
         + ", ".join(f"{table} {rows:,}" for table, rows in counts.items())

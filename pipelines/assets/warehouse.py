@@ -60,6 +60,7 @@ def dbt_vars(settings: Settings, as_of: datetime) -> dict[str, str]:
         "as_of": as_of.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z"),
         "timezone": settings.timezone,
         "documents_url_template": settings.documents_url_template,
+        "duckdb_memory_limit": settings.duckdb_memory_limit,
     }
 
 
