@@ -64,6 +64,20 @@ def write_serving_file(home, as_of) -> None:
         con.execute("insert into marts.mart_client_overview values (?)", [as_of])
 
 
+def refresh_once(settings: InsightsSettings, world, clock: SimClock):
+    """One real refresh (the Dagster job) against the simulator serving `world`; it must pass."""
+    from pipelines.refresh import run_refresh
+    from pipelines.resources.client_spaces import SimulatedClientSpacesApi
+
+    api = SimulatedClientSpacesApi(settings, world=world, clock=clock)
+    try:
+        outcome = run_refresh(settings, api)
+    finally:
+        api.close()
+    assert outcome.ok, (outcome.failed_steps, outcome.failed_checks)
+    return outcome
+
+
 def client_for(server, *, page_size=100, timeout=5.0, retry=FAST_RETRY, **kwargs):
     return ClientSpacesClient(server.url, server.client_id, server.client_secret,
                               page_size=page_size, timeout_seconds=timeout, retry=retry, **kwargs)

@@ -19,10 +19,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipelines.refresh import run_refresh
-from pipelines.resources.client_spaces import SimulatedClientSpacesApi
 from pipelines.simulator import SimClock, WorldConfig, build_world
-from tests.conftest import make_settings
+from tests.conftest import make_settings, refresh_once
 from tests.e2e.expected_marts import Expected, check_priority_rank
 
 # 2026-04-19T22:30Z is 2026-04-20 00:30 in Brussels (CEST): as_of_date 2026-04-20, a Monday
@@ -52,12 +50,7 @@ def refresh(home: Path, world, clock: SimClock):
         INSIGHTS_TIMEZONE=TIMEZONE,
         INSIGHTS_DOCUMENTS_URL_TEMPLATE=URL_TEMPLATE,
     )
-    api = SimulatedClientSpacesApi(settings, world=world, clock=clock)
-    try:
-        outcome = run_refresh(settings, api)
-    finally:
-        api.close()
-    assert outcome.ok, (outcome.failed_steps, outcome.failed_checks)
+    refresh_once(settings, world, clock)
     return settings.get()
 
 

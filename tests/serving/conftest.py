@@ -13,10 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.refresh import run_refresh
-from pipelines.resources.client_spaces import SimulatedClientSpacesApi
 from pipelines.simulator import SimClock, WorldConfig, build_world
-from tests.conftest import make_settings
+from tests.conftest import make_settings, refresh_once
 from tests.serving.postgres_server import PostgresServer, start_server, stop_server
 
 AS_OF = datetime(2026, 5, 6, 9, 30, tzinfo=UTC)
@@ -39,12 +37,7 @@ def served_firm(tmp_path_factory):
     world = build_world(WORLD)
     settings = make_settings(home, INSIGHTS_AS_OF=AS_OF.isoformat(),
                              INSIGHTS_POSTGRES_DSN=server.publisher_dsn)
-    api = SimulatedClientSpacesApi(settings, world=world, clock=SimClock(start=AS_OF))
-    try:
-        outcome = run_refresh(settings, api)
-    finally:
-        api.close()
-    assert outcome.ok, (outcome.failed_steps, outcome.failed_checks)
+    refresh_once(settings, world, SimClock(start=AS_OF))
     try:
         yield ServedFirm(home, settings.get().serving_path, server, world)
     finally:

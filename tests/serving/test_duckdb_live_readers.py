@@ -18,10 +18,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.refresh import run_refresh
-from pipelines.resources.client_spaces import SimulatedClientSpacesApi
 from pipelines.simulator import SimClock, WorldConfig, build_world
-from tests.conftest import ANCHOR, make_settings
+from tests.conftest import ANCHOR, make_settings, refresh_once
 
 READER = Path(__file__).with_name("duckdb_reader.py")
 REFRESHES = 3
@@ -44,12 +42,7 @@ def test_a_reader_in_a_loop_never_blocks_a_refresh_and_always_sees_a_complete_se
     reader = _start_reader(settings.get().serving_path, out, stop)
     try:
         for _ in range(REFRESHES):
-            api = SimulatedClientSpacesApi(settings, world=world, clock=clock)
-            try:
-                outcome = run_refresh(settings, api)
-            finally:
-                api.close()
-            assert outcome.ok, (outcome.failed_steps, outcome.failed_checks)
+            refresh_once(settings, world, clock)
             clock.advance(timedelta(hours=6))
             time.sleep(1.0)  # the reader reads the new set before the next refresh
     finally:

@@ -13,10 +13,8 @@ import duckdb
 import pytest
 import uvicorn
 
-from pipelines.refresh import run_refresh
-from pipelines.resources.client_spaces import SimulatedClientSpacesApi
 from pipelines.simulator import SimClock, WorldConfig, build_world
-from tests.conftest import make_settings
+from tests.conftest import make_settings, refresh_once
 
 # 2026-04-19T22:30Z is Monday 2026-04-20 00:30 in Brussels: the as-of date is 2026-04-20.
 AS_OF = datetime(2026, 4, 19, 22, 30, tzinfo=UTC)
@@ -51,12 +49,7 @@ def served(tmp_path_factory):
     home = tmp_path_factory.mktemp("web") / "home"
     settings = make_settings(home, INSIGHTS_AS_OF="2026-04-19T22:30:00Z",
                              INSIGHTS_TIMEZONE="Europe/Brussels")
-    api = SimulatedClientSpacesApi(settings, world=build_world(WORLD), clock=SimClock(start=AS_OF))
-    try:
-        outcome = run_refresh(settings, api)
-    finally:
-        api.close()
-    assert outcome.ok, (outcome.failed_steps, outcome.failed_checks)
+    refresh_once(settings, build_world(WORLD), SimClock(start=AS_OF))
     return settings.get()
 
 
