@@ -257,7 +257,7 @@ def metabase_queries(path: Path) -> dict[str, str]:
     if not path.exists():
         return {}
     queries, heading = {}, "query"
-    for match in re.finditer(r"^(#+ .*)$|^```sql\s*\n(.*?)^```", path.read_text(),
+    for match in re.finditer(r"^(#+ [^\n]*)$|^```sql\s*\n(.*?)^```", path.read_text(),
                              re.MULTILINE | re.DOTALL):
         if match.group(1):
             heading = re.sub(r"[^a-z0-9]+", "_", match.group(1).lstrip("# ").lower()).strip("_")
@@ -694,7 +694,9 @@ def render_markdown() -> str:
             cells.append(f"{q['p50_ms']:.1f} / {q['p95_ms']:.1f}" if q else "–")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     dashboards = [d["dashboard"] for d in runs if "dashboard" in d]
-    lines += ["", f"Dashboard queries from: {dashboards[-1]['source']}; a typical client "
+    sources = "; ".join(f"{label}: {d['dashboard']['source']}"
+                        for label, d in zip(labels, runs, strict=True) if "dashboard" in d)
+    lines += ["", f"Dashboard queries from ({sources}); a typical client "
               "(median document count), a 3-month range ending at the as-of date, "
               f"{dashboards[-1]['repetitions']} runs each after one warm-up, one "
               "read-only connection to the serving file.", "",
