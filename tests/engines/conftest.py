@@ -24,13 +24,13 @@ from tests.dbt.support import MARTS, extract
 from tests.engines.support import (
     Build,
     dbt_variables,
-    local_postgres_server,
     postgres_environment,
     read_postgres_marts,
     read_spark_marts,
     run_dbt_cli,
     spark_environment,
 )
+from tests.postgres_server import running_server
 
 TIMEZONE = "Europe/Brussels"
 URL_TEMPLATE = "https://docs.example.test/firm/{client_id}/{category}?status={status}&src=bi"
@@ -93,7 +93,8 @@ def engine_builds(tmp_path_factory, small_world) -> EngineBuilds:
                                                   URL_TEMPLATE))
     result.builds = {"duckdb": [], "spark": [], "postgres": []}
     clock = SimClock(start=READS[0])
-    with local_postgres_server() as (dsn, port):
+    with running_server() as server:
+        dsn, port = server.publisher_dsn, server.port
         for read_at in READS:
             clock.advance(read_at - clock.now())
             extract(home, small_world, clock)

@@ -7,17 +7,12 @@ child process, so each Spark build gets its own JVM with the profile's settings.
 
 from __future__ import annotations
 
-import contextlib
-import importlib.util
 import json
 import math
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -212,30 +207,6 @@ def read_postgres_marts(conninfo: str) -> dict[str, pl.DataFrame]:
             marts[name] = pl.DataFrame(rows, schema=columns, orient="row",
                                        infer_schema_length=None)
     return marts
-
-
-def _local_postgres():
-    spec = importlib.util.spec_from_file_location(
-        "local_postgres", REPO / "scripts" / "local_postgres.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@contextlib.contextmanager
-def local_postgres_server() -> Iterator[tuple[str, int]]:
-    """A throwaway PostgreSQL on loopback: (publisher DSN, port)."""
-    local_postgres = _local_postgres()
-    parent = Path(tempfile.mkdtemp(prefix="insights-pg-", dir="/tmp"))
-    parent.chmod(0o755)  # the server user must reach its data folder
-    data_dir = parent / "data"
-    port = local_postgres.start(data_dir)
-    try:
-        yield local_postgres.dsn(port), port
-    finally:
-        local_postgres.remove(data_dir)
-        shutil.rmtree(parent, ignore_errors=True)
 
 
 def postgres_environment(port: int) -> dict[str, str]:

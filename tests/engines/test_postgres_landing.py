@@ -16,15 +16,15 @@ from pipelines.warehouse_targets.postgres_landing import (
     main,
     postgres_type,
 )
-from tests.engines.support import local_postgres_server
+from tests.postgres_server import running_server
 
 MOMENT = datetime(2026, 3, 31, 22, 30, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
 def dsn():
-    with local_postgres_server() as (publisher_dsn, _port):
-        yield publisher_dsn
+    with running_server() as server:
+        yield server.publisher_dsn
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ import pytest
 
 from pipelines.simulator import SimClock, WorldConfig, build_world
 from tests.conftest import make_settings, refresh_once
-from tests.serving.postgres_server import PostgresServer, start_server, stop_server
+from tests.postgres_server import PostgresServer, running_server, start_server, stop_server
 
 AS_OF = datetime(2026, 5, 6, 9, 30, tzinfo=UTC)
 WORLD = WorldConfig(seed=23, clients=24, history_days=150, anchor=AS_OF,
@@ -46,8 +46,5 @@ def served_firm(tmp_path_factory):
 
 @pytest.fixture
 def fresh_postgres():
-    server = start_server()
-    try:
+    with running_server() as server:
         yield server
-    finally:
-        stop_server(server)

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from pipelines.serving.pg_access import WEB_ROLE, member_role_name
 from pipelines.serving.postgres_publish import publish_postgres
 from pipelines.web.app import create_app
-from tests.serving.postgres_server import start_server, stop_server
+from tests.postgres_server import running_server
 from tests.web.conftest import HEADER
 
 ENDPOINTS = ["/api/me", "/api/attention", "/api/insights?preset=this_year",
@@ -23,12 +23,9 @@ ENDPOINTS = ["/api/me", "/api/attention", "/api/insights?preset=this_year",
 
 @pytest.fixture(scope="module")
 def postgres(served):
-    server = start_server()
-    try:
+    with running_server() as server:
         publish_postgres(served.serving_path, server.publisher_dsn, log=lambda _: None)
         yield server.dsn_for(WEB_ROLE)
-    finally:
-        stop_server(server)
 
 
 @pytest.fixture(scope="module")

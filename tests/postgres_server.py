@@ -1,7 +1,8 @@
-"""A real PostgreSQL server per test module, started by the project's own script."""
+"""A real, throwaway PostgreSQL server on loopback, started by the project's own script."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import tempfile
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import psycopg
 
-_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "local_postgres.py"
+_SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "local_postgres.py"
 _spec = importlib.util.spec_from_file_location("local_postgres", _SCRIPT)
 local_postgres = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(local_postgres)
@@ -47,3 +48,12 @@ def start_server() -> PostgresServer:
 def stop_server(server: PostgresServer) -> None:
     local_postgres.remove(server.data_dir)
     server.data_dir.parent.rmdir()
+
+
+@contextlib.contextmanager
+def running_server():
+    server = start_server()
+    try:
+        yield server
+    finally:
+        stop_server(server)
