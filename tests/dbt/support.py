@@ -26,7 +26,7 @@ MARTS = (
     "fct_client_category_daily", "fct_client_backlog_daily", "mart_client_overview",
     "mart_vat_period_progress", "mart_team_member_workload", "mart_client_access_audit",
 )
-INCREMENTAL_MODELS = ("int_document_versions_deduplicated", "int_document_status_intervals")
+INCREMENTAL_MODELS = ("int_document_versions",)
 
 
 def rfc3339(moment: datetime) -> str:

@@ -43,3 +43,25 @@
 {% macro add_months(date_expression, months) -%}
     cast({{ dbt.dateadd('month', months, date_expression) }} as date)
 {%- endmacro %}
+
+{#- Every row of a relation repeated `count_column` times (at least once), with a column
+    `day_offset` = 0 .. count - 1: expands a run of equal days into one row per day without
+    a join (a join on a range of integers costs far more at millions of runs). -#}
+{% macro repeat_per_day_offset(relation, count_column) -%}
+    {{ return(adapter.dispatch('repeat_per_day_offset', 'client_insights')(relation, count_column)) }}
+{%- endmacro %}
+
+{% macro default__repeat_per_day_offset(relation, count_column) -%}
+    select {{ relation }}.*, generate_series(0, {{ count_column }} - 1) as day_offset
+    from {{ relation }}
+{%- endmacro %}
+
+{% macro duckdb__repeat_per_day_offset(relation, count_column) -%}
+    select {{ relation }}.*, unnest(range({{ count_column }})) as day_offset
+    from {{ relation }}
+{%- endmacro %}
+
+{% macro spark__repeat_per_day_offset(relation, count_column) -%}
+    select {{ relation }}.*, explode(sequence(0, {{ count_column }} - 1)) as day_offset
+    from {{ relation }}
+{%- endmacro %}

@@ -1,5 +1,3 @@
-{{ config(materialized='table') }}
-
 -- Live documents with the contract's derived fields: insights status (from the seed),
 -- activity date, processing time and the age of open work.
 with documents as (

@@ -1,12 +1,7 @@
 -- One row per active client x category (OTHER excluded) x calendar day, from the client's
 -- first received date to the as-of date.
-with intervals as (
-    select * from {{ ref('int_document_status_intervals') }}
-    where updated_at <= {{ as_of_timestamp() }}
-),
-
-versions as (
-    select * from {{ ref('int_document_versions_deduplicated') }}
+with versions as (
+    select * from {{ ref('int_document_versions') }}
     where updated_at <= {{ as_of_timestamp() }}
 ),
 
@@ -37,127 +32,126 @@ client_ranges as (
     inner join active_clients
         on versions.client_id = active_clients.client_id
     group by versions.client_id
+    having min(versions.received_date) is not null
 ),
 
 open_intervals as (
     -- The state at the end of day D is the interval holding the last instant of D; for the
     -- as-of date the as-of instant itself, so a version written after as-of (next_updated_at)
-    -- does not end the interval early.
+    -- does not end the interval early. An interval opened before the client's first day
+    -- (a document without received_at) counts as open from that first day.
     select
-        intervals.client_id,
-        intervals.category,
+        versions.client_id,
+        versions.category,
         status_map.insights_status,
-        {{ local_date('intervals.valid_from') }} as first_day,
+        greatest({{ local_date('versions.valid_from') }}, client_ranges.first_received_date) as first_day,
         case
-            when intervals.valid_to is null or intervals.next_updated_at > {{ as_of_timestamp() }}
+            when versions.valid_to is null or versions.next_updated_at > {{ as_of_timestamp() }}
                 then {{ as_of_date() }}
-            else {{ add_days(local_date('intervals.valid_to'), -1) }}
+            else {{ add_days(local_date('versions.valid_to'), -1) }}
         end as last_day
-    from intervals
+    from versions
+    inner join client_ranges
+        on versions.client_id = client_ranges.client_id
     inner join status_map
-        on intervals.accounting_status = status_map.accounting_status
+        on versions.accounting_status = status_map.accounting_status
     inner join categories
-        on intervals.category = categories.category
-    where status_map.insights_status in ('accountant_action_needed', 'client_action_needed')
+        on versions.category = categories.category
+    where versions.deleted_at is null
+        and status_map.insights_status in ('accountant_action_needed', 'client_action_needed')
 ),
 
-open_changes as (
+events as (
+    -- Only the days on which something changes; the days between them repeat the running
+    -- open counts, so the spine is expanded once at the end instead of being joined and
+    -- windowed row by row. Each client x category starts on the client's first day.
+    select client_id, category, first_received_date as event_date,
+        0 as accountant_change, 0 as client_change, 0 as received_count, 0 as processed_count
+    from client_ranges
+    cross join categories
+    union all
     -- +1 on the first day an interval is open at day end, -1 on the day after its last
-    select
-        client_id,
-        category,
-        first_day as calendar_date,
-        case when insights_status = 'accountant_action_needed' then 1 else 0 end as accountant_change,
-        case when insights_status = 'client_action_needed' then 1 else 0 end as client_change
+    select client_id, category, first_day,
+        case when insights_status = 'accountant_action_needed' then 1 else 0 end,
+        case when insights_status = 'client_action_needed' then 1 else 0 end,
+        0, 0
     from open_intervals
     where first_day <= last_day
     union all
-    select
-        client_id,
-        category,
-        {{ add_days('last_day', 1) }} as calendar_date,
-        case when insights_status = 'accountant_action_needed' then -1 else 0 end as accountant_change,
-        case when insights_status = 'client_action_needed' then -1 else 0 end as client_change
+    select client_id, category, {{ add_days('last_day', 1) }},
+        case when insights_status = 'accountant_action_needed' then -1 else 0 end,
+        case when insights_status = 'client_action_needed' then -1 else 0 end,
+        0, 0
     from open_intervals
     where first_day <= last_day
+    union all
+    select client_id, category, received_date, 0, 0, 1, 0
+    from documents
+    union all
+    select client_id, category, processed_date, 0, 0, 0, 1
+    from documents
+    where processed_date is not null
 ),
 
-daily_changes as (
+daily_events as (
+    -- events before the client's first day or after the as-of date fall outside the spine
+    select
+        events.client_id,
+        events.category,
+        events.event_date,
+        sum(events.accountant_change) as accountant_change,
+        sum(events.client_change) as client_change,
+        sum(events.received_count) as received_count,
+        sum(events.processed_count) as processed_count
+    from events
+    inner join client_ranges
+        on events.client_id = client_ranges.client_id
+    inner join categories
+        on events.category = categories.category
+    where events.event_date >= client_ranges.first_received_date
+        and events.event_date <= {{ as_of_date() }}
+    group by events.client_id, events.category, events.event_date
+),
+
+segments as (
+    -- each event day holds its counts until the day before the next event day (or as-of)
     select
         client_id,
         category,
-        calendar_date,
-        sum(accountant_change) as accountant_change,
-        sum(client_change) as client_change
-    from open_changes
-    group by client_id, category, calendar_date
-),
-
-received as (
-    select client_id, category, received_date as calendar_date, count(*) as received_count
-    from documents
-    group by client_id, category, received_date
-),
-
-processed as (
-    select client_id, category, processed_date as calendar_date, count(*) as processed_count
-    from documents
-    where processed_date is not null
-    group by client_id, category, processed_date
-),
-
-day_numbers as (
-    {{ integers(5) }}
-),
-
-calendar as (
-    -- one shared day list from the earliest client's first day to the as-of date
-    select
-        {{ add_days('bounds.first_day', 'day_numbers.n') }} as calendar_date
-    from (select min(first_received_date) as first_day from client_ranges) as bounds
-    inner join day_numbers
-        on day_numbers.n <= {{ dbt.datediff('bounds.first_day', as_of_date(), 'day') }}
-),
-
-spine as (
-    select
-        client_ranges.client_id,
-        categories.category,
-        calendar.calendar_date
-    from client_ranges
-    cross join categories
-    inner join calendar
-        on calendar.calendar_date >= client_ranges.first_received_date
-),
-
-counted as (
-    select
-        spine.client_id,
-        spine.category,
-        spine.calendar_date,
-        coalesce(received.received_count, 0) as received_count,
-        coalesce(processed.processed_count, 0) as processed_count,
-        sum(coalesce(daily_changes.accountant_change, 0)) over (
-            partition by spine.client_id, spine.category order by spine.calendar_date
+        event_date,
+        received_count,
+        processed_count,
+        sum(accountant_change) over (
+            partition by client_id, category order by event_date
             rows between unbounded preceding and current row
         ) as open_accountant_action_eod,
-        sum(coalesce(daily_changes.client_change, 0)) over (
-            partition by spine.client_id, spine.category order by spine.calendar_date
+        sum(client_change) over (
+            partition by client_id, category order by event_date
             rows between unbounded preceding and current row
-        ) as open_client_action_eod
-    from spine
-    left join daily_changes
-        on spine.client_id = daily_changes.client_id
-        and spine.category = daily_changes.category
-        and spine.calendar_date = daily_changes.calendar_date
-    left join received
-        on spine.client_id = received.client_id
-        and spine.category = received.category
-        and spine.calendar_date = received.calendar_date
-    left join processed
-        on spine.client_id = processed.client_id
-        and spine.category = processed.category
-        and spine.calendar_date = processed.calendar_date
+        ) as open_client_action_eod,
+        {{ dbt.datediff(
+            'event_date',
+            'coalesce(lead(event_date) over (partition by client_id, category order by event_date), '
+                ~ add_days(as_of_date(), 1) ~ ')',
+            'day'
+        ) }} as days_held
+    from daily_events
+),
+
+segment_days as (
+    {{ repeat_per_day_offset('segments', 'days_held') }}
+),
+
+expanded as (
+    select
+        client_id,
+        category,
+        {{ add_days('event_date', 'day_offset') }} as calendar_date,
+        case when day_offset = 0 then received_count else 0 end as received_count,
+        case when day_offset = 0 then processed_count else 0 end as processed_count,
+        open_accountant_action_eod,
+        open_client_action_eod
+    from segment_days
 ),
 
 final as (
@@ -169,7 +163,7 @@ final as (
         cast(processed_count as bigint) as processed_count,
         cast(open_accountant_action_eod as bigint) as open_accountant_action_eod,
         cast(open_client_action_eod as bigint) as open_client_action_eod
-    from counted
+    from expanded
 )
 
 select * from final

@@ -1,0 +1,112 @@
+{{
+    config(
+        materialized=merge_materialization(),
+        incremental_strategy='merge',
+        unique_key=['document_id', 'updated_at'],
+        on_schema_change='append_new_columns'
+    )
+}}
+
+-- The version log: one row per document version, each once, with the time interval in
+-- which its status held. One table serves both the live documents (the version whose next
+-- version comes after as-of) and the backlog (the intervals), so the 35M versions of a
+-- large firm are sorted and stored once.
+--
+-- Incremental: an interval depends on the next version, so a run recomputes every version
+-- of the documents that received a new landing since the newest batch merged so far: their
+-- new landings plus their versions already in this table, merged on the version key.
+-- Versions never leave the log, so the merge leaves no stale rows and equals a full build.
+--
+-- Only the columns the marts derive from are kept: storing the log is most of its cost, and
+-- the other landed fields (amounts, counterparty, ...) stay in the landing zone for audits.
+{%- set version_columns = [
+    'document_id', 'client_id', 'category', 'document_type', 'issue_date', 'received_at',
+    'received_date', 'accounting_status', 'accounting_status_changed_at', 'processed_at',
+    'processed_date', 'processed_by', 'updated_at', 'deleted_at', 'batch_id', 'extracted_at'
+] %}
+
+with
+
+{% if is_incremental() %}
+new_landings as (
+    -- The landing zone is append-only and batch ids sort by time: only batches landed after
+    -- the newest one merged so far are read (Parquet statistics skip the rest).
+    select * from {{ ref('stg_landing__documents') }}
+    where batch_id > (select coalesce(max(batch_id), '') from {{ this }})
+),
+
+affected_documents as (
+    select distinct document_id from new_landings
+),
+
+landings as (
+    select {{ version_columns | join(', ') }} from new_landings
+    union all
+    select {% for column in version_columns -%}
+        logged.{{ column }}{{ ', ' if not loop.last }}
+    {%- endfor %}
+    from {{ this }} as logged
+    inner join affected_documents
+        on logged.document_id = affected_documents.document_id
+),
+{% else %}
+landings as (
+    select {{ version_columns | join(', ') }} from {{ ref('stg_landing__documents') }}
+),
+{% endif %}
+
+ranked_landings as (
+    select
+        *,
+        -- a version landed twice keeps its latest landing, in a full and an incremental run alike
+        row_number() over (
+            partition by document_id, updated_at
+            order by batch_id desc, extracted_at desc
+        ) as landing_rank
+    from landings
+),
+
+versions as (
+    select
+        *,
+        row_number() over (partition by document_id order by updated_at) as version_number
+    from ranked_landings
+    where landing_rank = 1
+),
+
+starts as (
+    select
+        *,
+        case
+            -- a tombstone ends the document's status at its deletion
+            when deleted_at is not null then deleted_at
+            -- the first observed status holds from the document's arrival
+            when version_number = 1 then coalesce(received_at, accounting_status_changed_at, updated_at)
+            else coalesce(accounting_status_changed_at, updated_at)
+        end as status_since
+    from versions
+),
+
+monotonic as (
+    select
+        *,
+        -- intervals never run backwards, even if a timestamp of a later version does
+        max(status_since) over (
+            partition by document_id order by updated_at
+            rows between unbounded preceding and current row
+        ) as valid_from
+    from starts
+),
+
+final as (
+    select
+        {{ version_columns | join(', ') }},
+        deleted_at is not null as is_deleted,
+        version_number,
+        valid_from,
+        lead(valid_from) over (partition by document_id order by updated_at) as valid_to,
+        lead(updated_at) over (partition by document_id order by updated_at) as next_updated_at
+    from monotonic
+)
+
+select * from final
