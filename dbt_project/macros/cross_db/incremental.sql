@@ -1,5 +1,5 @@
-{#- How the two incremental models (the version log and the status intervals) are kept up
-    to date, per engine. Both merge on the version key (document_id, updated_at):
+{#- How the incremental version log (int_document_versions) is kept up to date, per engine.
+    It merges on the version key (document_id, updated_at):
 
     - DuckDB and PostgreSQL (15+): `incremental` with the `merge` strategy.
     - Spark with file_format delta, iceberg or hudi (Databricks, or a cluster with those
@@ -7,7 +7,7 @@
     - Spark with plain Parquet (the default here: no extra jars to download): Parquet tables
       support only append and insert_overwrite. Append would duplicate a version landed twice,
       and insert_overwrite of an unpartitioned table keeps only the new batches, so on Parquet
-      the two models are rebuilt whole (`table`) on every run. Cost: each run reads every
+      the model is rebuilt whole (`table`) on every run. Cost: each run reads every
       landed document version again (Spark scans the files in parallel); the result equals a
       merge, and the incremental filter is simply not applied. -#}
 {% macro merge_materialization() -%}
