@@ -85,8 +85,8 @@ def _columns(fields: tuple[Field, ...], records: list) -> tuple[dict[str, list],
 def _decoded(fields: tuple[Field, ...], records: list, raws: list[str]) -> pl.DataFrame:
     """One column per field as JSON gave it, `__json_problem` and `_raw`."""
     plan = _plan(fields)
+    no_problem = plan.no_problem
     raw = pl.Series("_raw", raws, dtype=pl.String)
-    no_problem = pl.lit(None, dtype=pl.String)
     if all(type(record) is dict for record in records):
         if plan.text_only:
             # Every field is text: the decoded records give the columns directly (an absent key
@@ -169,6 +169,7 @@ class _Plan:
     parsed: dict[str, pl.Expr]
     fails: tuple[pl.Expr, ...]  # every rule but the source space's, as a yes/no per row
     typed: tuple[pl.Expr, ...]  # the landed fields, typed
+    no_problem: pl.Expr  # `__json_problem` of a batch that decoded whole
 
 
 @functools.cache
@@ -181,7 +182,15 @@ def _plan(fields: tuple[Field, ...]) -> _Plan:
         parsed={f"__parsed_{f.name}": _parsed(f) for f in fields},
         fails=tuple(fails for f in fields for fails, _ in _rules(f, None)),
         typed=tuple(pl.col(f"__parsed_{f.name}").cast(f.dtype).alias(f.name) for f in fields),
+        no_problem=pl.lit(None, dtype=pl.String),
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _lineage(batch_id: str, extracted_at: datetime) -> tuple[pl.Expr, ...]:
+    """The lineage columns of a run (the same for every batch of the run: built once)."""
+    return (pl.lit(batch_id, dtype=pl.String).alias("_batch_id"),
+            pl.lit(extracted_at).cast(LINEAGE_SCHEMA["_extracted_at"]).alias("_extracted_at"))
 
 
 def validate(
@@ -206,8 +215,7 @@ def validate(
     checked = frame.with_columns(__is_live=deleted, **plan.parsed).with_columns(
         __rejected=pl.any_horizontal(fails).fill_null(False)
     )
-    lineage = [pl.lit(batch_id, dtype=pl.String).alias("_batch_id"),
-               pl.lit(extracted_at).cast(LINEAGE_SCHEMA["_extracted_at"]).alias("_extracted_at")]
+    lineage = _lineage(batch_id, extracted_at)
     if not checked["__rejected"].any():  # the usual case: no reason to build, nothing to quarantine
         landed = checked.select(*plan.typed, *lineage, pl.col("_raw"))
         return Validated(landed=landed, quarantined=pl.DataFrame(schema=QUARANTINE_SCHEMA))
