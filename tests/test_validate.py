@@ -95,3 +95,25 @@ def test_lists_validate_roles_and_booleans():
     reasons = list(result.quarantined["reason"])
     assert "roles: unknown value" in reasons[0]
     assert "active: expected a boolean, got a string" in reasons[1]
+
+
+def test_json_numbers_and_booleans_in_text_fields_are_kept_as_their_text():
+    # Built from the decoded records, or (past 64 bits) from the raw text: the same text.
+    records = [document(document_number=12345, counterparty_name=True, total_excl_vat=1e20),
+               document(document_id="44444444-4444-4444-8444-444444444444",
+                        document_number=2**64 - 1)]
+    landed = run(records).landed
+    assert landed["document_number"].to_list() == ["12345", "18446744073709551615"]
+    assert landed["counterparty_name"][0] == "true"
+    assert landed["total_excl_vat"][0] == "100000000000000000000"
+
+
+def test_reasons_name_long_values_among_many_valid_records():
+    records = [document(document_id=f"22222222-2222-4222-8222-{i:012d}") for i in range(3000)]
+    records[1234] = document(category="X" * 100, due_date="1")
+    records[2345] = document(intake_channel="ab" * 50)
+    result = run(records)
+    assert result.landed.height == 2998
+    reasons = list(result.quarantined["reason"])
+    assert reasons[0] == f"category: unknown value {'X' * 60}; due_date: unparseable date 1"
+    assert reasons[1] == f"intake_channel: unknown value {'ab' * 30}"

@@ -61,7 +61,7 @@ def extract_space(client: ClientSpacesClient, run: ExtractionRun, space_id: str)
     buffer: list = []
     part = 0
 
-    def land_buffer() -> None:
+    def land_buffer(last: bool) -> None:
         nonlocal known, part, buffer
         checked = validate("documents", buffer, batch_id=run.batch_id,
                            extracted_at=run.extracted_at, source_space_id=space_id)
@@ -80,7 +80,7 @@ def extract_space(client: ClientSpacesClient, run: ExtractionRun, space_id: str)
         outcome.landed += checked.landed.height
         outcome.new_versions += new.height
         outcome.quarantined += checked.quarantined.height
-        if new.height:
+        if new.height and not last:  # the next chunk de-duplicates against these too
             known = pl.concat([known, new.select(list(KEY_SCHEMA))])
         if checked.landed.height:
             newest = checked.landed["updated_at"].max()
@@ -92,9 +92,9 @@ def extract_space(client: ClientSpacesClient, run: ExtractionRun, space_id: str)
         outcome.fetched += len(page)
         buffer.extend(page)
         if len(buffer) >= run.chunk_rows:
-            land_buffer()
+            land_buffer(last=False)
     if buffer:
-        land_buffer()
+        land_buffer(last=True)
     return outcome
 
 

@@ -1,15 +1,22 @@
 """Split fetched records into typed rows to land and rejected rows to quarantine.
 
-The raw text of each record is kept (orjson), then Polars decodes the batch and checks
-timestamps, enum domains, UUIDs and decimals, all vectorised. Only a batch holding a value
+Each record is decoded once (orjson, by the API client). Its raw text is kept (orjson again,
+serialising the decoded record), and the typed columns are built straight from the decoded
+records when every field is a text field (documents); Polars then checks timestamps, enum
+domains, UUIDs and decimals, all vectorised. Entities with typed JSON fields (a number, a
+boolean, a list) are decoded by Polars from the raw text instead. Only a batch holding a value
 Polars cannot decode into the declared shape (an object where text belongs, a record that is
 not an object) takes the slower per-record path, which names each such value in the reason.
 A JSON number or boolean in a text field is kept as its text. Every fetched record ends in
 exactly one of the two frames: fetched = landed + quarantined.
+
+The rules are evaluated in two steps: a cheap yes/no per row over the whole batch, and the
+reason text only for the rows that fail (usually none), so a clean batch never builds one.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +29,7 @@ from pipelines.landing.records import ENTITY_FIELDS, LINEAGE_SCHEMA, QUARANTINE_
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 DECIMAL_PATTERN = r"^[+-]?[0-9]+(\.[0-9]+)?$"
 RFC3339_FORMAT = "%Y-%m-%dT%H:%M:%S%.f%:z"
+SPACE_MISMATCH = "space_id: does not match the space that was read"
 _JSON_TYPES = {str: "a string", bool: "a boolean", int: "a number", float: "a number",
                list: "an array", dict: "an object", type(None): "null"}
 
@@ -76,19 +84,29 @@ def _columns(fields: tuple[Field, ...], records: list) -> tuple[dict[str, list],
 
 def _decoded(fields: tuple[Field, ...], records: list, raws: list[str]) -> pl.DataFrame:
     """One column per field as JSON gave it, `__json_problem` and `_raw`."""
-    shape = {f.name: (f.dtype if f.kind in ("int", "bool", "enum_list") else pl.String)
-             for f in fields}
+    plan = _plan(fields)
+    no_problem = plan.no_problem
     raw = pl.Series("_raw", raws, dtype=pl.String)
     if all(type(record) is dict for record in records):
+        if plan.text_only:
+            # Every field is text: the decoded records give the columns directly (an absent key
+            # or null is null). Polars turns a JSON number or boolean into its text exactly as
+            # decoding the raw text would; any value it cannot take (an object, an array, an
+            # integer past 64 bits) fails the batch here and the raw text decides below.
+            try:
+                decoded = pl.from_dicts(records, schema=plan.shape)
+                return decoded.with_columns(__json_problem=no_problem, _raw=raw)
+            except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError):
+                pass
         try:
-            decoded = raw.str.json_decode(pl.Struct(shape)).struct.unnest()
-            return decoded.with_columns(__json_problem=pl.lit(None, dtype=pl.String), _raw=raw)
+            decoded = raw.str.json_decode(pl.Struct(plan.shape)).struct.unnest()
+            return decoded.with_columns(__json_problem=no_problem, _raw=raw)
         except pl.exceptions.PolarsError:
             pass  # some value has the wrong JSON type: find and name it record by record
     columns, json_problems = _columns(fields, records)
     return pl.DataFrame(
         {**columns, "__json_problem": json_problems, "_raw": raws},
-        schema={**shape, "__json_problem": pl.String, "_raw": pl.String},
+        schema={**plan.shape, "__json_problem": pl.String, "_raw": pl.String},
         strict=False,
     )
 
@@ -104,38 +122,75 @@ def _parsed(spec: Field) -> pl.Expr:
     return column
 
 
-def _problems(spec: Field, source_space_id: str | None) -> list[pl.Expr]:
-    """One expression per rule: the reason text where the rule fails, else null."""
+def _space_rule(source_space_id: str) -> tuple[pl.Expr, pl.Expr]:
+    raw = pl.col("space_id")
+    return raw.is_not_null() & (raw != source_space_id), pl.lit(SPACE_MISMATCH)
+
+
+def _rules(spec: Field, source_space_id: str | None) -> list[tuple[pl.Expr, pl.Expr]]:
+    """One (fails, reason) pair per rule: where `fails` is true the rule gives `reason`."""
     raw, parsed, name = pl.col(spec.name), pl.col(f"__parsed_{spec.name}"), spec.name
+    sample = raw.str.slice(0, 60)
     live = pl.col("__is_live")
-    rules: list[pl.Expr] = []
+    rules: list[tuple[pl.Expr, pl.Expr]] = []
     if spec.required:
-        rules.append(pl.when(raw.is_null()).then(pl.lit(f"{name}: missing")))
+        rules.append((raw.is_null(), pl.lit(f"{name}: missing")))
     if spec.required_live:
-        rules.append(pl.when(raw.is_null() & live).then(pl.lit(f"{name}: missing")))
+        rules.append((raw.is_null() & live, pl.lit(f"{name}: missing")))
     if spec.kind == "uuid":
-        rules.append(pl.when(raw.is_not_null() & ~raw.str.contains(UUID_PATTERN))
-                     .then(pl.format(f"{name}: not a UUID: {{}}", raw.str.slice(0, 60))))
+        rules.append((raw.is_not_null() & ~raw.str.contains(UUID_PATTERN),
+                      pl.format(f"{name}: not a UUID: {{}}", sample)))
     elif spec.kind == "enum":
-        rules.append(pl.when(raw.is_not_null() & ~raw.is_in(spec.values))
-                     .then(pl.format(f"{name}: unknown value {{}}", raw.str.slice(0, 60))))
+        rules.append((raw.is_not_null() & ~raw.is_in(spec.values),
+                      pl.format(f"{name}: unknown value {{}}", sample)))
     elif spec.kind == "enum_list":
         unknown = raw.list.eval(~pl.element().is_in(spec.values)).list.any()
-        rules.append(pl.when(raw.is_not_null() & unknown).then(pl.lit(f"{name}: unknown value")))
+        rules.append((raw.is_not_null() & unknown, pl.lit(f"{name}: unknown value")))
     elif spec.kind in ("timestamp", "date"):
-        rules.append(pl.when(raw.is_not_null() & parsed.is_null())
-                     .then(pl.format(f"{name}: unparseable {spec.kind} {{}}",
-                                     raw.str.slice(0, 60))))
+        rules.append((raw.is_not_null() & parsed.is_null(),
+                      pl.format(f"{name}: unparseable {spec.kind} {{}}", sample)))
     elif spec.kind == "decimal":
-        rules.append(pl.when(raw.is_not_null() & ~raw.str.contains(DECIMAL_PATTERN))
-                     .then(pl.format(f"{name}: not a decimal number: {{}}", raw.str.slice(0, 60))))
+        rules.append((raw.is_not_null() & ~raw.str.contains(DECIMAL_PATTERN),
+                      pl.format(f"{name}: not a decimal number: {{}}", sample)))
     elif spec.kind == "int" and name == "vat_deadline_day":
-        rules.append(pl.when(raw.is_not_null() & ~raw.is_between(1, 31))
-                     .then(pl.lit(f"{name}: must be a day of the month (1-31)")))
+        rules.append((raw.is_not_null() & ~raw.is_between(1, 31),
+                      pl.lit(f"{name}: must be a day of the month (1-31)")))
     if name == "space_id" and source_space_id is not None:
-        rules.append(pl.when(raw.is_not_null() & (raw != source_space_id))
-                     .then(pl.lit("space_id: does not match the space that was read")))
+        rules.append(_space_rule(source_space_id))
     return rules
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The expressions of one entity, built once (the source space's rule is added per batch)."""
+
+    shape: dict[str, pl.DataType]  # each field as JSON gives it
+    text_only: bool  # every field is JSON text (or null)
+    parsed: dict[str, pl.Expr]
+    fails: tuple[pl.Expr, ...]  # every rule but the source space's, as a yes/no per row
+    typed: tuple[pl.Expr, ...]  # the landed fields, typed
+    no_problem: pl.Expr  # `__json_problem` of a batch that decoded whole
+
+
+@functools.cache
+def _plan(fields: tuple[Field, ...]) -> _Plan:
+    shape = {f.name: (f.dtype if f.kind in ("int", "bool", "enum_list") else pl.String)
+             for f in fields}
+    return _Plan(
+        shape=shape,
+        text_only=all(dtype == pl.String for dtype in shape.values()),
+        parsed={f"__parsed_{f.name}": _parsed(f) for f in fields},
+        fails=tuple(fails for f in fields for fails, _ in _rules(f, None)),
+        typed=tuple(pl.col(f"__parsed_{f.name}").cast(f.dtype).alias(f.name) for f in fields),
+        no_problem=pl.lit(None, dtype=pl.String),
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _lineage(batch_id: str, extracted_at: datetime) -> tuple[pl.Expr, ...]:
+    """The lineage columns of a run (the same for every batch of the run: built once)."""
+    return (pl.lit(batch_id, dtype=pl.String).alias("_batch_id"),
+            pl.lit(extracted_at).cast(LINEAGE_SCHEMA["_extracted_at"]).alias("_extracted_at"))
 
 
 def validate(
@@ -147,36 +202,37 @@ def validate(
     source_space_id: str | None = None,
 ) -> Validated:
     fields = ENTITY_FIELDS[entity]
+    plan = _plan(fields)
     raws = [orjson.dumps(r).decode() for r in records]
     frame = _decoded(fields, records, raws)
     deleted = pl.col("deleted_at").is_null() if "deleted_at" in frame.columns else pl.lit(True)
-    rules = [pl.col("__json_problem")] + [r for f in fields for r in _problems(f, source_space_id)]
-    # One lazy plan, collected once, keeps the per-batch overhead low.
-    checked = (
-        frame.lazy()
-        .with_columns(__is_live=deleted, **{f"__parsed_{f.name}": _parsed(f) for f in fields})
-        .with_columns(
-            __reason=pl.concat_list(rules).list.drop_nulls().list.join("; ").replace("", None)
-        )
+    fails = [pl.col("__json_problem").is_not_null(), *plan.fails]
+    if source_space_id is not None and "space_id" in plan.shape:
+        fails.append(_space_rule(source_space_id)[0])
+    # A rule whose test is null (a null compared) does not fail, as in the reasons below.
+    # Two eager steps: on a batch of a few thousand rows the lazy optimiser costs more than
+    # it saves.
+    checked = frame.with_columns(__is_live=deleted, **plan.parsed).with_columns(
+        __rejected=pl.any_horizontal(fails).fill_null(False)
     )
-    lineage = {"_batch_id": pl.lit(batch_id), "_extracted_at": pl.lit(extracted_at)}
-    landed = (
-        checked.filter(pl.col("__reason").is_null())
-        .select(*[pl.col(f"__parsed_{f.name}").alias(f.name) for f in fields],
-                pl.col("_raw"), **lineage)
-        .cast({**{f.name: f.dtype for f in fields}, **LINEAGE_SCHEMA})
-        .select(*[f.name for f in fields], *LINEAGE_SCHEMA)
-    )
-    rejected = checked.filter(pl.col("__reason").is_not_null()).select(
-        **lineage,
+    lineage = _lineage(batch_id, extracted_at)
+    if not checked["__rejected"].any():  # the usual case: no reason to build, nothing to quarantine
+        landed = checked.select(*plan.typed, *lineage, pl.col("_raw"))
+        return Validated(landed=landed, quarantined=pl.DataFrame(schema=QUARANTINE_SCHEMA))
+    landed = checked.filter(~pl.col("__rejected")).select(*plan.typed, *lineage, pl.col("_raw"))
+    rules = [r for f in fields for r in _rules(f, source_space_id)]
+    reason = pl.concat_list(
+        [pl.col("__json_problem"), *[pl.when(fails).then(text) for fails, text in rules]]
+    ).list.drop_nulls().list.join("; ")
+    # One chunk per column: Polars 1.x can panic evaluating when/then over a filtered frame
+    # whose columns are split in several chunks.
+    quarantined = checked.filter(pl.col("__rejected")).rechunk().select(
+        *lineage,
         entity=pl.lit(entity),
         source_space_id=pl.lit(source_space_id, dtype=pl.String),
-        reason=pl.col("__reason"),
+        reason=reason,
         _raw=pl.col("_raw"),
     )
-    landed, quarantined = pl.collect_all([landed, rejected])
-    if quarantined.is_empty():  # the usual case: skip the per-row hashing and casts
-        return Validated(landed=landed, quarantined=pl.DataFrame(schema=QUARANTINE_SCHEMA))
     quarantined = quarantined.with_columns(
         payload_sha256=pl.Series([_sha256(raw) for raw in quarantined["_raw"]], dtype=pl.String)
     ).select(list(QUARANTINE_SCHEMA)).cast(QUARANTINE_SCHEMA)
