@@ -3,57 +3,42 @@
 
 -- fct_documents holds exactly the live documents of active clients in the landing zone,
 -- recomputed here straight from the landed files (not through the intermediate models):
--- each document's latest version at or before the as-of instant, not a tombstone, of a
--- space whose latest version is ACTIVE.
+-- each document's latest version at or before the as-of instant (of a version landed twice,
+-- its latest landing), not a tombstone, of a space whose latest version is ACTIVE.
+-- A sort-based window and one outer join keep it within the engine's memory limit at tens
+-- of millions of versions (hash set operations over every document did not, at 10M).
 with landed_versions as (
-    select document_id, space_id, updated_at, deleted_at, accounting_status, category
+    select
+        document_id, space_id, deleted_at, accounting_status, category,
+        row_number() over (
+            partition by document_id
+            order by updated_at desc, _batch_id desc, _extracted_at desc
+        ) as recency_rank
     from {{ source('landing', 'documents') }}
     where updated_at <= {{ as_of_timestamp() }}
 ),
 
-latest_updates as (
-    select document_id, max(updated_at) as updated_at
-    from landed_versions
-    group by document_id
-),
-
-latest_versions as (
-    select distinct
-        landed_versions.document_id,
-        landed_versions.space_id,
-        landed_versions.deleted_at,
-        landed_versions.accounting_status,
-        landed_versions.category
-    from landed_versions
-    inner join latest_updates
-        on landed_versions.document_id = latest_updates.document_id
-        and landed_versions.updated_at = latest_updates.updated_at
-),
-
 landed_spaces as (
-    select id, link_status, updated_at
+    select
+        id, link_status,
+        row_number() over (partition by id order by updated_at desc, _batch_id desc) as recency_rank
     from {{ source('landing', 'spaces') }}
     where updated_at <= {{ as_of_timestamp() }}
 ),
 
-active_spaces as (
-    select distinct landed_spaces.id
-    from landed_spaces
-    inner join (
-        select id, max(updated_at) as updated_at from landed_spaces group by id
-    ) as latest
-        on landed_spaces.id = latest.id
-        and landed_spaces.updated_at = latest.updated_at
-    where landed_spaces.link_status = 'ACTIVE'
-),
-
 expected as (
-    select latest_versions.document_id, latest_versions.space_id as client_id,
-        latest_versions.category, latest_versions.accounting_status
-    from latest_versions
-    inner join active_spaces
-        on latest_versions.space_id = active_spaces.id
-    where latest_versions.deleted_at is null
+    select
+        landed_versions.document_id,
+        landed_versions.space_id as client_id,
+        landed_versions.category,
+        landed_versions.accounting_status
+    from landed_versions
+    inner join landed_spaces
+        on landed_versions.space_id = landed_spaces.id
+        and landed_spaces.recency_rank = 1
+        and landed_spaces.link_status = 'ACTIVE'
+    where landed_versions.recency_rank = 1
+        and landed_versions.deleted_at is null
 ),
 
 actual as (
@@ -61,26 +46,32 @@ actual as (
     from {{ ref('fct_documents') }}
 ),
 
-missing as (
-    select 'missing from fct_documents' as problem, * from (
-        select * from expected
-        {{ dbt.except() }}
-        select * from actual
-    ) as differences
-),
-
-unexpected as (
-    select 'not live in the landing zone' as problem, * from (
-        select * from actual
-        {{ dbt.except() }}
-        select * from expected
-    ) as differences
+compared as (
+    select
+        coalesce(expected.document_id, actual.document_id) as document_id,
+        case
+            when actual.document_id is null then 'missing from fct_documents'
+            when expected.document_id is null then 'not live in the landing zone'
+            else 'client, category or status differs from the landing zone'
+        end as problem,
+        expected.client_id as expected_client_id,
+        actual.client_id,
+        expected.category as expected_category,
+        actual.category,
+        expected.accounting_status as expected_accounting_status,
+        actual.accounting_status
+    from expected
+    full outer join actual
+        on expected.document_id = actual.document_id
+    where expected.document_id is null
+        or actual.document_id is null
+        or expected.client_id <> actual.client_id
+        or coalesce(expected.category, '') <> coalesce(actual.category, '')
+        or coalesce(expected.accounting_status, '') <> coalesce(actual.accounting_status, '')
 ),
 
 final as (
-    select * from missing
-    union all
-    select * from unexpected
+    select * from compared
 )
 
 select * from final
