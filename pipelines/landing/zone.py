@@ -112,13 +112,18 @@ class LandingZone:
         return removed
 
     # -- reading -----------------------------------------------------------------------------
+    def entity_files(self, entity: str) -> list[Path]:
+        """Every Parquet file of one entity (documents: of every space), sorted."""
+        pattern = "space=*/*.parquet" if entity == "documents" else "*.parquet"
+        return sorted(self.entity_dir(entity).glob(pattern))
+
     def scan(self, entity: str) -> pl.LazyFrame | None:
-        files = sorted(self.entity_dir(entity).glob("*.parquet"))
+        files = self.entity_files(entity)
         return pl.scan_parquet(files) if files else None
 
     def scan_documents(self, space_id: str | None = None) -> pl.LazyFrame | None:
-        pattern = f"space={space_id}/*.parquet" if space_id else "space=*/*.parquet"
-        files = sorted((self.root / "documents").glob(pattern))
+        files = (sorted(self.documents_dir(space_id).glob("*.parquet")) if space_id
+                 else self.entity_files("documents"))
         return pl.scan_parquet(files) if files else None
 
     def batch_records(self, entity: str) -> pl.DataFrame:

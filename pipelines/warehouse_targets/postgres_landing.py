@@ -22,15 +22,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from psycopg import sql
 
-# source table -> its files under the landing zone (documents: one folder per client space);
-# every folder also holds a zero-row _schema.parquet, so a table is never missing, only empty
-LANDING_TABLES = {
-    "documents": "documents/*/*.parquet",
-    "spaces": "spaces/*.parquet",
-    "users": "users/*.parquet",
-    "assignments": "assignments/*.parquet",
-    "batches": "batches/*.parquet",
-}
+from pipelines.landing.zone import LandingZone
+
+# the landing tables the dbt sources read; every folder also holds a zero-row _schema.parquet,
+# so a table is never missing, only empty
+LANDING_TABLES = ("documents", "spaces", "users", "assignments", "batches")
 SCHEMA = "landing"
 
 
@@ -69,10 +65,11 @@ def postgres_type(arrow_type: pa.DataType) -> str:
 
 def read_landing_table(landing_dir: Path, name: str) -> pa.Table:
     """All files of one landing table, combined by column name."""
-    files = sorted(landing_dir.glob(LANDING_TABLES[name]))
+    zone = LandingZone(landing_dir)
+    files = zone.entity_files(name)
     if not files:
         raise LandingLoadError(
-            f"no Parquet files for landing table {name!r} ({landing_dir / LANDING_TABLES[name]}):"
+            f"no Parquet files for landing table {name!r} in {zone.entity_dir(name)}:"
             " is this a landing zone written by the extraction?"
         )
     parts = []
