@@ -122,8 +122,6 @@ def test_serve_settings_have_defaults_and_are_validated():
     assert "pw-x" not in repr(settings)
 
 
-
-
 def test_the_duckdb_memory_limit_is_a_size():
     assert load_settings({}).duckdb_memory_limit == "3GB"
     assert load_settings({"INSIGHTS_DUCKDB_MEMORY_LIMIT": "512MB"}).duckdb_memory_limit == "512MB"
