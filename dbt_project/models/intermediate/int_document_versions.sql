@@ -101,7 +101,6 @@ monotonic as (
 final as (
     select
         {{ version_columns | join(', ') }},
-        deleted_at is not null as is_deleted,
         version_number,
         valid_from,
         lead(valid_from) over (partition by document_id order by updated_at) as valid_to,
