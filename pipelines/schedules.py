@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from pipelines.digest.job import deadline_risk_digest_job
 from pipelines.settings import load_schedule_settings
 
 REFRESH_JOB_NAME = "refresh"
@@ -58,7 +59,12 @@ def build_schedules() -> list[dg.ScheduleDefinition]:
             cron_schedule=settings.reconcile_cron, execution_timezone=settings.timezone,
             description="Full re-read of every space, drift report (INSIGHTS_RECONCILE_CRON).",
         ),
+        dg.ScheduleDefinition(
+            name="daily_deadline_risk_digest", job=deadline_risk_digest_job,
+            cron_schedule=settings.digest_cron, execution_timezone=settings.timezone,
+            description="Each member's clients at deadline risk (INSIGHTS_DIGEST_CRON).",
+        ),
     ]
 
 
-JOBS = [refresh_job, extract_job, rebuild_job, reconcile_job]
+JOBS = [refresh_job, extract_job, rebuild_job, reconcile_job, deadline_risk_digest_job]

@@ -13,6 +13,7 @@ CATEGORIES = ("SALES_INVOICE", "PURCHASE_INVOICE", "PURCHASE_RECEIPT",
 TOTAL_ONLY = {"OTHER"}  # shown as a total only: no accounting status
 COUNTS = ("documents_total", "documents_processed", "documents_accountant_action_needed",
           "documents_client_action_needed")
+ACTION_COUNTS = ("documents_accountant_action_needed", "documents_client_action_needed")
 THROUGHPUT_DAYS = 14  # the window of "recent throughput" behind the VAT forecast
 
 
@@ -40,14 +41,20 @@ def category_counts(reader: Reader, scope: Scope, client_id: str, start: date,
         " where client_id = ? and activity_date >= ? and activity_date <= ?"
         " group by category", [client_id, start, end])
     links = reader.rows(
-        "select category, max(action_url) as action_url from marts.fct_client_category_daily"
-        " where client_id = ? group by category", [client_id])
+        "select category, max(action_url) as action_url,"
+        " max(action_url_accountant_action_needed) as documents_accountant_action_needed,"
+        " max(action_url_client_action_needed) as documents_client_action_needed"
+        " from marts.fct_client_category_daily where client_id = ? group by category",
+        [client_id])
     by_category = {row["category"]: row for row in sums}
-    url = {row["category"]: row["action_url"] for row in links}
+    url = {row["category"]: row for row in links}
     rows = []
     for category in CATEGORIES:
-        found = by_category.get(category, {})
-        row = {"category": category, "action_url": url.get(category)}
+        found, link = by_category.get(category, {}), url.get(category, {})
+        # "Go to documents" is the category's link; each count asking for action links to
+        # the same documents filtered on that status (both computed in the marts)
+        row = {"category": category, "action_url": link.get("action_url"),
+               "status_urls": {column: link.get(column) for column in ACTION_COUNTS}}
         for column in COUNTS:
             if category in TOTAL_ONLY and column != "documents_total":
                 row[column] = None
