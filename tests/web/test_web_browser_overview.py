@@ -6,12 +6,12 @@ other browser tests (test-artifacts/screenshots/<view>-<member>.png)."""
 from __future__ import annotations
 
 import csv
-import html
 import io
 from datetime import date
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 
 from pipelines.digest.send import compose
 from tests.web.browser_support import page_for, shoot, text
@@ -174,6 +174,6 @@ def test_no_other_members_client_through_the_new_views(browser, app_url, account
             for client_id in foreign:
                 name = other.clients[client_id]
                 assert client_id not in body, path
-                assert name not in body and html.escape(name) not in body, path
+                assert name not in body and escape(name) not in body, path
         response = page.request.get(f"{app_url}/api/overview.csv?preset=this_year")
         assert not any(client_id in response.text() for client_id in foreign)

@@ -10,7 +10,7 @@ import shutil
 import threading
 from dataclasses import replace
 from datetime import timedelta
-from email import message_from_bytes
+from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -60,7 +60,7 @@ class Inbox:
         self.messages = []
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
+        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
         return "250 OK"
 
 
@@ -153,7 +153,7 @@ def test_the_digest_reaches_the_log_the_webhook_and_the_smtp_server(home, webhoo
         assert recipients == [digest.member.email]
         assert mail["Subject"] == digest.title() == entry["title"]
         assert mail["From"] == "insights@firm.example"
-        body = mail.get_payload(decode=True).decode()
+        body = mail.get_content()
         for risk in digest.clients:
             assert risk["client_name"] in body and risk["client_name"] in hook["text"]
             assert f"{risk['open_in_filing_period']} open" in body
