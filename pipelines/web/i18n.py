@@ -36,6 +36,18 @@ _LABELS: dict[str, tuple[str, str, str]] = {
                                   "rien de traité récemment"),
     "risk_deadline_near": ("deadline near", "deadline nabij", "échéance proche"),
     "ranking": ("By priority", "Op prioriteit", "Par priorité"),
+    "observed_from": ("observed from", "waargenomen vanaf", "observé depuis"),
+    "reconstructed_note": (
+        "Before {date} (shaded) the counts are reconstructed from what each document's first"
+        " extracted version says: when it arrived, when its status last changed and when it"
+        " was processed. From {date} on they are the observed history.",
+        "Vóór {date} (gearceerd) zijn de aantallen gereconstrueerd uit wat de eerste"
+        " opgehaalde versie van elk document zegt: wanneer het binnenkwam, wanneer zijn status"
+        " laatst wijzigde en wanneer het verwerkt werd. Vanaf {date} is het de waargenomen"
+        " geschiedenis.",
+        "Avant le {date} (zone grisée), les nombres sont reconstitués à partir de la première"
+        " version extraite de chaque document : son arrivée, le dernier changement de statut"
+        " et son traitement. À partir du {date}, c'est l'historique observé."),
     "download_csv": ("Download CSV", "CSV downloaden", "Télécharger en CSV"),
     "total_row": ("Total", "Totaal", "Total"),
     "period": ("Period", "Periode", "Période"),

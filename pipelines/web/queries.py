@@ -125,15 +125,22 @@ def recent_throughput(reader: Reader, scope: Scope, client_id: str, as_of_date: 
 
 def backlog_series(reader: Reader, scope: Scope, client_id: str | None,
                    start: date) -> list[dict]:
-    """Open documents at each day's end since `start`: one client, or all the member's."""
+    """Open documents at each day's end since `start`: one client, or all the member's.
+    accountant / client are the reconstructed counts (equal to the observed ones from the
+    start of observed history on); *_observed are the contract's observed counts, and
+    `observed` says whether every client shown was observed at that day's end."""
     if client_id is None:
         where, params = scope.in_clause()
     else:
         where, params = "client_id = ?", [scope.require(client_id)]
     return reader.rows(
-        "select calendar_date, sum(open_accountant_action_eod) as accountant,"
-        " sum(open_client_action_eod) as client, sum(received_count) as received,"
-        " sum(processed_count) as processed from marts.fct_client_backlog_daily"
+        "select calendar_date, sum(open_accountant_action_eod_reconstructed) as accountant,"
+        " sum(open_client_action_eod_reconstructed) as client,"
+        " sum(open_accountant_action_eod) as accountant_observed,"
+        " sum(open_client_action_eod) as client_observed, sum(received_count) as received,"
+        " sum(processed_count) as processed,"
+        " min(case when is_history_observed then 1 else 0 end) = 1 as observed"
+        " from marts.fct_client_backlog_daily"
         f" where {where} and calendar_date >= ? group by calendar_date order by calendar_date",
         [*params, start])
 

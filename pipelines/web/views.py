@@ -102,8 +102,17 @@ def backlog(reader: Reader, scope: Scope, today: date, client: str | None, days:
     start = today - timedelta(days=days - 1) if days else date(1900, 1, 1)
     series = queries.backlog_series(reader, scope, client_id, start) if scope.clients else []
     for row in series:
-        for key in ("accountant", "client", "received", "processed"):
+        for key in ("accountant", "client", "accountant_observed", "client_observed",
+                    "received", "processed"):
             row[key] = int(row[key])
+        row["observed"] = bool(row["observed"])
+    # from this day on, every shown client's figures are observed; before it, reconstructed
+    observed_from = None
+    for row in reversed(series):
+        if not row["observed"]:
+            break
+        observed_from = row["calendar_date"]
     return {"client_id": client_id, "days": days, "series": series,
-            "last": series[-1] if series else None,
-            "chart": charts.backlog_chart(series, labels["backlog"])}
+            "last": series[-1] if series else None, "observed_from": observed_from,
+            "chart": charts.backlog_chart(series, labels["backlog"], observed_from,
+                                          labels["observed_from"])}

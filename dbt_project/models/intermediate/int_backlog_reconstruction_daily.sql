@@ -84,7 +84,8 @@ day_spans as (
         client_change,
         {{ local_date('received_at') }} as first_day,
         case
-            when reconstructed_until >= {{ as_of_timestamp() }} then {{ as_of_date() }}
+            -- as on the observed side: the as-of date's count is the state at the as-of instant
+            when reconstructed_until > {{ as_of_timestamp() }} then {{ as_of_date() }}
             else {{ add_days(local_date('reconstructed_until'), -1) }}
         end as last_day
     from reconstructed
