@@ -19,7 +19,8 @@ from pipelines.serving.leftovers import remove_crash_leftovers
 from tests.conftest import make_settings
 from tests.failures.conftest import INSIGHTS, ROOT, api_env, marts, serving_fingerprint
 
-pytestmark = pytest.mark.failures
+# a real refresh of the shared firm runs first; on a busy 2-CPU machine that takes minutes
+pytestmark = [pytest.mark.failures, pytest.mark.timeout(2400)]
 HERE = Path(__file__).parent
 
 
