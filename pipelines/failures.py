@@ -92,6 +92,13 @@ def _strip_class(message: str) -> str:
     return re.sub(r"^[\w.]+(Error|Exception|Unreachable|Failure|Busy): ", "", message)[:500]
 
 
+def skipped_steps(records) -> list[str]:
+    """Steps not run because a step they depend on failed: Dagster says so in a log message
+    per step ("... Not executing."), not in an event."""
+    return sorted({r.step_key for r in records if r.dagster_event is None and r.step_key
+                   and (r.user_message or "").endswith("Not executing.")})
+
+
 def group_causes(step_causes: dict[str, str]) -> list[tuple[str, list[str]]]:
     """Steps that failed for the same cause, in order of first failure."""
     grouped: dict[str, list[str]] = {}

@@ -15,7 +15,7 @@ from pipelines.alerts.dispatch import alert_for_run, alert_if_stale
 from pipelines.assets.warehouse import AS_OF_TAG
 from pipelines.checks.freshness import serving_data_as_of
 from pipelines.definitions import REFRESH_JOB_NAME, build_definitions
-from pipelines.failures import chain_of_error_info, describe
+from pipelines.failures import chain_of_error_info, describe, skipped_steps
 from pipelines.held_batches import HoldStore
 from pipelines.progress import progress_logger_definition
 from pipelines.quality_report import CheckLine, write_report
@@ -80,6 +80,7 @@ def run_refresh(
             instance=instance, raise_on_error=False, run_config={"loggers": {"progress": {}}},
             tags={AS_OF_TAG: as_of, **(tags or {})},
         )
+        skipped = skipped_steps(instance.all_logs(result.run_id))
         # The same notification step as the daemon's sensors, sent once per run.
         try:
             alert_for_run(config, instance, result.run_id)
@@ -88,7 +89,8 @@ def run_refresh(
             print(f"warning: the alert could not be written: {error}", file=stream or sys.stderr)
     finally:
         instance.dispose()  # close its SQLite storage now, not at interpreter exit
-    outcome = RefreshOutcome(success=result.success, seconds=time.monotonic() - started)
+    outcome = RefreshOutcome(success=result.success, seconds=time.monotonic() - started,
+                             skipped_steps=skipped)
     outcome.published = serving_identity(config.serving_path) != before
     outcome.held = [h for h in HoldStore(config.landing_dir).held() if h.held_at >= started_at]
     for event in result.all_events:
@@ -97,8 +99,6 @@ def run_refresh(
             error = event.step_failure_data.error
             outcome.step_causes[event.step_key] = (
                 describe(chain_of_error_info(error), config.home) if error else "failed")
-        elif event.is_step_skipped:
-            outcome.skipped_steps.append(event.step_key)
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
             name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
