@@ -3,7 +3,7 @@ UV_VERSION := 0.13.8
 UV := .tools/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test test-scale test-engines lint bench-extraction bench-scale system-packages docs
+.PHONY: demo test test-scale test-engines test-failures lint bench-extraction bench-scale system-packages docs
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -29,6 +29,10 @@ test-scale: .venv/.synced
 # the dbt project on DuckDB, Spark and PostgreSQL, marts compared row for row (minutes)
 test-engines: .venv/.synced system-packages
 	.venv/bin/pytest -m engines
+
+# each failure a user can meet, through the real command line (tests/failures, minutes)
+test-failures: .venv/.synced
+	.venv/bin/pytest -m failures
 
 lint: .venv/.synced
 	.venv/bin/ruff check pipelines tests benchmarks

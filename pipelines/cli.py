@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from pipelines.resources.client_spaces import ClientSpacesApi, SimulatedClientSpacesApi
 from pipelines.resources.settings_resource import InsightsSettings
-from pipelines.settings import SettingsError, load_settings
+from pipelines.settings import SettingsError, debug_enabled, load_settings
 from pipelines.summary import serving_summary
 
 if TYPE_CHECKING:
@@ -63,12 +63,24 @@ def _finish(outcome: RefreshOutcome, settings: InsightsSettings) -> int:
         _print()
         _print(f"Refresh finished in {outcome.seconds:.1f}s.")
         return 0
-    if outcome.failed_steps:
-        _print(f"Refresh FAILED in step(s): {', '.join(outcome.failed_steps)}")
-    if outcome.failed_checks:
-        _print(f"Refresh FAILED: blocking check(s) failed: {', '.join(outcome.failed_checks)}")
-    _print("Nothing new was published. Running `insights refresh` again resumes safely.")
+    from pipelines.failures import failure_lines
+
+    for line in failure_lines(outcome.step_causes, len(outcome.skipped_steps),
+                              outcome.failed_checks, outcome.held,
+                              _published(outcome.published, settings)):
+        _print(line)
     return 1
+
+
+def _published(published: bool, settings: InsightsSettings) -> str:
+    if published:
+        return "the serving database was published before the failure"
+    from pipelines.checks.freshness import serving_data_as_of
+
+    as_of = serving_data_as_of(settings.get().serving_path)
+    kept = f" (it still serves data as of {as_of:%Y-%m-%d %H:%M} UTC)" if as_of else ""
+    return (f"nothing new was published{kept}. Running `insights refresh` again resumes "
+            "safely.")
 
 
 def cmd_refresh(_args: argparse.Namespace) -> int:
@@ -103,6 +115,38 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     _print(f"Space {args.space}: high-water mark {mark.isoformat()} removed. The next "
            "`insights refresh` re-reads the space in full; versions already landed are "
            "skipped, missing ones land.")
+    return 0
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    from pipelines.held_batches import HoldStore
+    from pipelines.writer_lock import writer_lock
+
+    settings = load_settings()
+    with writer_lock(settings.state_dir, on_wait=_print):
+        released = HoldStore(settings.landing_dir).release(args.batch, by=args.by)
+    if not released:
+        print(f"insights: batch {args.batch} is not held (see `insights status`)",
+              file=sys.stderr)
+        return 1
+    for hold in released:
+        _print(f"Released batch {hold.batch_id} ({hold.entity}), held since "
+               f"{hold.held_at:%Y-%m-%d %H:%M} UTC for: {hold.reason}")
+    _print("Its rows are published by the next `insights refresh` or `insights rebuild`.")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    import json
+
+    from pipelines import status
+
+    report = status.collect(load_settings())
+    if args.json:
+        _print(json.dumps(report, indent=2))
+    else:
+        for line in status.render(report):
+            _print(line)
     return 0
 
 
@@ -205,6 +249,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="insights",
         description="Client document insights for accounting firms: extract, transform, publish.",
     )
+    parser.add_argument("--debug", action="store_true",
+                        help="print the full traceback of a failure (also INSIGHTS_DEBUG=1)")
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="run a full refresh against a built-in simulated firm")
     demo.add_argument("--clients", type=int, default=150, help="clients in the firm (150)")
@@ -222,6 +268,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reextract.add_argument("--space", required=True, help="the client space id")
     reextract.set_defaults(handler=cmd_reextract)
+    release = commands.add_parser(
+        "release", help="let a batch the quality gate held into the marts (next refresh)"
+    )
+    release.add_argument("batch", help="the held batch id (`insights status` lists them)")
+    release.add_argument("--by", default=_user(), help="who decided (recorded with the hold)")
+    release.set_defaults(handler=cmd_release)
+    status = commands.add_parser("status", help="last refresh, data age, held batches, alerts")
+    status.add_argument("--json", action="store_true", help="the same as JSON")
+    status.set_defaults(handler=cmd_status)
     audit = commands.add_parser(
         "access-audit", help="who can see which client (from the published marts)"
     )
@@ -271,6 +326,39 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # output piped into `head` and the like
         return 0
+    except Exception as error:  # noqa: BLE001 (one line for the user, the rest on --debug)
+        return _unexpected(args, error)
+
+
+def _unexpected(args: argparse.Namespace, error: Exception) -> int:
+    """A failure that escaped the run itself (e.g. its own storage on a full disk)."""
+    import traceback
+
+    from pipelines.failures import chain_of_exception, describe
+    from pipelines.progress import CURRENT
+
+    try:
+        debug = args.debug or debug_enabled()
+        home = load_settings().home
+    except SettingsError:
+        debug, home = args.debug, Path.cwd()
+    if debug:
+        traceback.print_exc()
+    step = f" in {CURRENT['step']}" if CURRENT["step"] else ""
+    cause = describe(chain_of_exception(error), home)
+    print(f"insights: {args.command} FAILED{step}: {cause}; nothing new was published "
+          f"(a publish replaces the serving database whole or not at all)."
+          + ("" if debug else " Run with --debug for the traceback."), file=sys.stderr)
+    return 1
+
+
+def _user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 if __name__ == "__main__":

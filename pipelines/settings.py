@@ -241,12 +241,30 @@ def _memory_limit(env: Mapping[str, str]) -> str:
     return value
 
 
+def _home(env: Mapping[str, str]) -> Path:
+    home = Path(_text(env, "INSIGHTS_HOME") or ".insights").expanduser().resolve()
+    # The nearest existing ancestor must be a folder (the rest is created on first use).
+    existing = next((p for p in (home, *home.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        what = "is a file" if existing == home else f"is under {existing}, which is a file"
+        raise SettingsError("INSIGHTS_HOME", f"must be a folder; {home} {what}")
+    return home
+
+
+def debug_enabled(environ: Mapping[str, str] | None = None) -> bool:
+    """INSIGHTS_DEBUG=1 (or `--debug`): failures print their full traceback too."""
+    value = (_text(_read_environment(environ), "INSIGHTS_DEBUG") or "0").lower()
+    if value not in ("0", "1", "true", "false", "yes", "no"):
+        raise SettingsError("INSIGHTS_DEBUG", f"must be 1 or 0, got {value!r}")
+    return value in ("1", "true", "yes")
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate every setting; `environ` replaces the process environment (tests)."""
     env = _read_environment(environ)
     secret = _text(env, "INSIGHTS_API_CLIENT_SECRET")
     return Settings(
-        home=Path(_text(env, "INSIGHTS_HOME") or ".insights").expanduser().resolve(),
+        home=_home(env),
         api_url=_url(env, "INSIGHTS_API_URL"),
         api_client_id=_text(env, "INSIGHTS_API_CLIENT_ID"),
         api_client_secret=Secret(secret) if secret else None,

@@ -71,6 +71,24 @@ def test_a_bad_value_gives_one_line_naming_the_variable(variable, value, expecte
     assert caught.value.variable == variable
 
 
+def test_a_home_that_is_a_file_or_under_one_is_refused(tmp_path):
+    file = tmp_path / "home"
+    file.write_text("not a folder")
+    for home, what in ((file, "is a file"), (file / "sub", f"is under {file}, which is a file")):
+        with pytest.raises(SettingsError) as caught:
+            load_settings({"INSIGHTS_HOME": str(home)})
+        assert str(caught.value) == f"INSIGHTS_HOME: must be a folder; {home} {what}"
+    assert load_settings({"INSIGHTS_HOME": str(tmp_path / "new" / "home")}).home.name == "home"
+
+
+def test_insights_debug_is_a_switch():
+    from pipelines.settings import debug_enabled
+
+    assert debug_enabled({}) is False and debug_enabled({"INSIGHTS_DEBUG": "1"}) is True
+    with pytest.raises(SettingsError, match="INSIGHTS_DEBUG: must be 1 or 0"):
+        debug_enabled({"INSIGHTS_DEBUG": "verbose"})
+
+
 def test_the_postgres_password_is_never_echoed():
     with pytest.raises(SettingsError) as caught:
         load_settings({"INSIGHTS_POSTGRES_DSN": "mysql://u:hunter2@h/db"})

@@ -17,7 +17,9 @@ import duckdb
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
 from pipelines.dbt_manifest import dbt_cli, dbt_project
+from pipelines.held_batches import HoldStore
 from pipelines.resources.settings_resource import InsightsSettings
+from pipelines.serving.leftovers import clean_leftovers
 from pipelines.settings import Settings
 from pipelines.writer_lock import writer_lock
 
@@ -87,6 +89,8 @@ def warehouse_models(
         DbtOutput(log_path, context.log.info) as output,
         contextlib.redirect_stdout(output),
     ):
+        HoldStore(config.landing_dir).ensure()  # a landing zone from before the holds
+        clean_leftovers(config, context.log.warning)
         args = ["build", "--vars", json.dumps(variables)]
         if context.run.tags.get(FULL_REFRESH_TAG) == "true":
             args.append("--full-refresh")

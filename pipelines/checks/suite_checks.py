@@ -17,6 +17,7 @@ import polars as pl
 
 from pipelines.checks.gx_suites import SuiteOutcome, validate_frame
 from pipelines.checks.volume import recent_fetched_counts, volume_check
+from pipelines.held_batches import hold_refused_batch
 from pipelines.landing.zone import LandingZone
 from pipelines.resources.settings_resource import InsightsSettings
 from pipelines.writer_lock import writer_lock
@@ -67,7 +68,9 @@ def _landed_suite_check(entity: str):
                       if entity == "documents" else None)
         outcomes = [validate_frame(f"landed_{entity}", pl.read_parquet(path), parameters)
                     for path in batch_files(landing_dir, entity, batch["batch_id"])]
-        return suites_result(outcomes, batch_id=batch["batch_id"])
+        result = suites_result(outcomes, batch_id=batch["batch_id"])
+        _hold_if_refused(settings, entity, batch["batch_id"], "landed_batch_expectations", result)
+        return result
 
     return _check
 
@@ -84,14 +87,26 @@ def _volume_check(entity: str):
                                        description=f"no {entity} batch has landed")
         history = recent_fetched_counts(landing_dir, entity, before=batch["batch_id"])
         outcome = volume_check(history, int(batch["fetched"]), max_ratio=VOLUME_MAX_RATIO)
-        return dg.AssetCheckResult(
+        result = dg.AssetCheckResult(
             passed=outcome.passed, severity=dg.AssetCheckSeverity.ERROR,
             metadata={"current": outcome.current, "median": outcome.median,
-                      "ratio": outcome.ratio, "history": dg.MetadataValue.json(history)},
+                      "ratio": outcome.ratio, "history": dg.MetadataValue.json(history),
+                      "batch_id": batch["batch_id"]},
             description=outcome.reason,
         )
+        _hold_if_refused(settings, entity, batch["batch_id"], "volume_within_bounds", result)
+        return result
 
     return _check
+
+
+def _hold_if_refused(settings: InsightsSettings, entity: str, batch_id: str, check: str,
+                     result: dg.AssetCheckResult) -> None:
+    """A failed blocking check holds the batch it refused (pipelines/held_batches.py)."""
+    if not result.passed:
+        config = settings.get()
+        with writer_lock(config.state_dir):
+            hold_refused_batch(config.landing_dir, entity, batch_id, check, result.description)
 
 
 MART_SUITES = ("mart_client_overview", "mart_vat_period_progress", "fct_client_category_daily")

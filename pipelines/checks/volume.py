@@ -24,6 +24,7 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.held_batches import HoldStore
 from pipelines.landing.zone import SCHEMA_FILE, LandingZone
 
 NOT_ENOUGH_HISTORY = "not enough history"
@@ -102,6 +103,9 @@ def recent_fetched_counts(
     )
     if before is not None:
         records = records.filter(pl.col("batch_id") < before)
+    held = HoldStore(Path(landing_dir)).held_ids(entity)
+    if held:  # a refused batch's count is no baseline
+        records = records.filter(~pl.col("batch_id").is_in(list(held)))
     if entity == "documents":
         records = records.filter(~pl.col("batch_id").is_in(list(initial_load_batches(landing_dir))))
     records = records.sort("batch_id").tail(limit)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.held_batches import HOLD_SCHEMA
 from pipelines.landing.records import BATCH_SCHEMA, ENTITY_FIELDS, QUARANTINE_SCHEMA, landed_schema
 
 PARTIAL_SUFFIX = ".partial"
@@ -98,6 +99,9 @@ class LandingZone:
             if entity != "documents":
                 targets[self.entity_dir(entity) / SCHEMA_FILE] = landed_schema(entity)
             targets[self.root / "quarantine" / entity / SCHEMA_FILE] = QUARANTINE_SCHEMA
+        # The quality gate's holds (pipelines/held_batches.py): a real file, since Spark
+        # skips files whose name starts with `_`.
+        targets[self.root / "holds" / "holds.parquet"] = HOLD_SCHEMA
         for path, schema in targets.items():
             if not path.exists():
                 write_parquet_atomically(pl.DataFrame(schema=schema), path)
@@ -133,7 +137,8 @@ class LandingZone:
             return pl.DataFrame(schema=BATCH_SCHEMA)
         return pl.read_parquet(files).cast(BATCH_SCHEMA).sort("batch_id")
 
-    def landed_document_keys(self, space_id: str, since: datetime | None) -> pl.DataFrame:
+    def landed_document_keys(self, space_id: str, since: datetime | None,
+                             exclude_batches: frozenset[str] = frozenset()) -> pl.DataFrame:
         """(document_id, updated_at) already landed for a space at or after `since`.
 
         A re-read can only return versions with updated_at >= since, so older keys are never
@@ -142,6 +147,8 @@ class LandingZone:
         frame = self.scan_documents(space_id)
         if frame is None:
             return pl.DataFrame(schema=KEY_SCHEMA)
+        if exclude_batches:
+            frame = frame.filter(~pl.col("_batch_id").is_in(list(exclude_batches)))
         keys = frame.select(list(KEY_SCHEMA))
         if since is not None:
             keys = keys.filter(pl.col("updated_at") >= since)
