@@ -6,12 +6,11 @@ import fcntl
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
 
-from pipelines.assets.warehouse import AS_OF_TAG
+from pipelines.as_of import as_of_tags
 from pipelines.checks.freshness import serving_data_as_of
 from pipelines.definitions import REFRESH_JOB_NAME, build_definitions
 from pipelines.progress import progress_logger_definition
@@ -50,8 +49,7 @@ def run_refresh(
 ) -> RefreshOutcome:
     config = settings.get()
     started = time.monotonic()
-    # The as-of of a refresh is its start, unless INSIGHTS_AS_OF fixes it (see warehouse.py).
-    as_of = datetime.now(UTC).isoformat(timespec="seconds")
+    run_tags = {**as_of_tags(config.as_of), **(tags or {})}  # the as-of: its start or the setting
     defs = build_definitions(settings=settings, api=api)
     # A persistent instance keeps run history under INSIGHTS_HOME; point DAGSTER_HOME at the
     # same folder to see these runs in `dagster dev`.
@@ -60,7 +58,8 @@ def run_refresh(
     # Two first runs at once would both create the instance's SQLite tables: take turns.
     with open(dagster_home / ".instance.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        instance = dg.DagsterInstance.local_temp(tempdir=str(dagster_home))
+        instance = dg.DagsterInstance.local_temp(
+            tempdir=str(dagster_home), overrides={"telemetry": {"enabled": False}})
         fcntl.flock(lock, fcntl.LOCK_UN)
     job = defs.resolve_job_def(job_name).with_logger_defs(
         {"progress": progress_logger_definition(stream or sys.stderr)}
@@ -68,7 +67,7 @@ def run_refresh(
     try:
         result = job.execute_in_process(
             instance=instance, raise_on_error=False, run_config={"loggers": {"progress": {}}},
-            tags={AS_OF_TAG: as_of, **(tags or {})},
+            tags=run_tags,
         )
     finally:
         instance.dispose()  # close its SQLite storage now, not at interpreter exit
