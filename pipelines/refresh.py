@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import sys
 import time
 from dataclasses import dataclass, field
@@ -11,12 +10,14 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.as_of import as_of_tags
+from pipelines.assets.warehouse import warehouse_models
 from pipelines.checks.freshness import serving_data_as_of
 from pipelines.definitions import REFRESH_JOB_NAME, build_definitions
 from pipelines.progress import progress_logger_definition
 from pipelines.quality_report import CheckLine, write_report
 from pipelines.resources.client_spaces import ClientSpacesApi
 from pipelines.resources.settings_resource import InsightsSettings
+from pipelines.run_history import record_run
 
 
 @dataclass
@@ -51,26 +52,20 @@ def run_refresh(
     started = time.monotonic()
     run_tags = {**as_of_tags(config.as_of), **(tags or {})}  # the as-of: its start or the setting
     defs = build_definitions(settings=settings, api=api)
-    # A persistent instance keeps run history under INSIGHTS_HOME; point DAGSTER_HOME at the
-    # same folder to see these runs in `dagster dev`.
-    dagster_home = config.home / "dagster"
-    dagster_home.mkdir(parents=True, exist_ok=True)
-    # Two first runs at once would both create the instance's SQLite tables: take turns.
-    with open(dagster_home / ".instance.lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        instance = dg.DagsterInstance.local_temp(
-            tempdir=str(dagster_home), overrides={"telemetry": {"enabled": False}})
-        fcntl.flock(lock, fcntl.LOCK_UN)
     job = defs.resolve_job_def(job_name).with_logger_defs(
         {"progress": progress_logger_definition(stream or sys.stderr)}
     )
+    # In memory while it runs, then kept under INSIGHTS_HOME (point DAGSTER_HOME at
+    # $INSIGHTS_HOME/dagster to see these runs in `dagster dev`): see run_history.py.
+    memory = dg.DagsterInstance.ephemeral()
     try:
         result = job.execute_in_process(
-            instance=instance, raise_on_error=False, run_config={"loggers": {"progress": {}}},
+            instance=memory, raise_on_error=False, run_config={"loggers": {"progress": {}}},
             tags=run_tags,
         )
+        record_run(memory, result.run_id, config.home / "dagster", warehouse_models.check_keys)
     finally:
-        instance.dispose()  # close its SQLite storage now, not at interpreter exit
+        memory.dispose()
     outcome = RefreshOutcome(success=result.success, seconds=time.monotonic() - started)
     for event in result.all_events:
         if event.is_step_failure:
