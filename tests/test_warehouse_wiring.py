@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import dagster as dg
-
 import pytest
 
 from pipelines.as_of import AS_OF_TAG, MissingAsOf, as_of_tags, run_as_of

@@ -2,9 +2,10 @@
 
 Landed batches: each landing asset's newest batch is validated against its suite (documents
 in one validation over every space's new rows, `space_id` a column, failures then broken down
-per space); the full-snapshot lists also against the volume of recent batches. Marts: the mart suites run on the warehouse tables right after dbt builds them,
-before the publish. All are blocking with ERROR severity: a broken invariant stops the publish
-and the last good marts stay in place. Each failed expectation and its counts go into the
+per space); the full-snapshot lists also against the volume of recent batches. Marts: the
+mart suites run on the warehouse tables right after dbt builds them, before the publish.
+All are blocking with ERROR severity: a broken invariant stops the publish and the last good
+marts stay in place. Each failed expectation and its counts go into the
 check's metadata.
 """
 
