@@ -156,5 +156,6 @@ def test_a_build_without_an_as_of_is_an_error(history, tmp_path, monkeypatch):
     result = warehouse.dbt("build", "--select", "int_clients_current",
                            landing_dir=history.landing, as_of=None)
     assert not result.success
-    messages = [str(node.message) for node in result.result.results]
+    nodes = result.result.results if result.result is not None else []
+    messages = [str(result.exception), *(str(node.message) for node in nodes)]
     assert any("no as-of" in message for message in messages), messages
