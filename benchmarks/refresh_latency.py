@@ -36,6 +36,8 @@ from pathlib import Path
 
 import duckdb
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # landing_generator, next to this file
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 INSIGHTS = str(Path(sys.executable).parent / "insights")
@@ -219,6 +221,38 @@ def live_lag(clients: int, work: Path, minutes: float, speed: float) -> dict:
     }
 
 
+def suite_cost(work: Path, documents: int) -> dict:
+    """The landed-documents suite on one run's new rows (~`documents`, every space): once over
+    all of them (the check) against once per space file (how it ran before), same rows."""
+    import landing_generator
+    import polars as pl
+
+    from pipelines.checks.gx_suites import validate_frame
+    from pipelines.checks.suite_checks import CLOCK_SKEW, batch_files, documents_result
+
+    home = work / "suite"
+    landed = landing_generator.generate(home, documents, progress=lambda _line: None)
+    files = batch_files(home / "landing", "documents", landed["batch_id"])
+    parameters = {"max_received_at": datetime.now(UTC) + CLOCK_SKEW}
+    validate_frame("landed_documents", pl.read_parquet(files[0]), parameters)  # GX loaded
+    before = loadavg()
+    started = time.perf_counter()
+    result = documents_result(files, parameters, landed["batch_id"])
+    once = time.perf_counter() - started
+    started = time.perf_counter()
+    for path in files:
+        validate_frame("landed_documents", pl.read_parquet(path), parameters)
+    per_file = time.perf_counter() - started
+    rows = result.metadata["rows"].value
+    print(f"documents suite: {rows:,} rows once {once:.1f}s, per space file {per_file:.1f}s",
+          flush=True)
+    return {"rows": rows, "files": len(files), "passed": result.passed,
+            "once_seconds": round(once, 2), "per_file_seconds": round(per_file, 2),
+            "once_seconds_per_100k_rows": round(once * 100_000 / rows, 2),
+            "per_file_over_once": round(per_file / once, 1),
+            "loadavg_before": before, "loadavg_after": loadavg()}
+
+
 def markdown(results: dict) -> str:
     lines = ["# Refresh latency", "",
              f"Measured {results['measured_at']} on {os.cpu_count()} CPUs; load average "
@@ -233,6 +267,14 @@ def markdown(results: dict) -> str:
             f"{run['extraction_seconds']} | {suite} | {run['dbt_own_seconds']} | "
             f"{run['dbt_step_seconds']} | {run['dbt_step_over_dbt_own']} | "
             f"{run['publish_seconds']} |")
+    suite = results.get("documents_suite")
+    if suite:
+        lines += ["", "## Landed-documents suite", "",
+                  "| new rows | space files | once over all rows (s) | s per 100k rows | "
+                  "once per file, as before (s) | ratio |", "|---:|---:|---:|---:|---:|---:|",
+                  f"| {suite['rows']:,} | {suite['files']} | {suite['once_seconds']} | "
+                  f"{suite['once_seconds_per_100k_rows']} | {suite['per_file_seconds']} | "
+                  f"{suite['per_file_over_once']}x |"]
     live = results.get("live")
     if live:
         lines += ["", "## Live mode (default settings)", "",
@@ -252,27 +294,36 @@ def main() -> None:
     parser.add_argument("--small-clients", type=int, default=15)
     parser.add_argument("--demo-clients", type=int, default=150)
     parser.add_argument("--skip-demo", action="store_true", help="only the small firm")
+    parser.add_argument("--skip-firms", action="store_true", help="no refresh runs")
+    parser.add_argument("--suite-documents", type=int, default=100_000,
+                        help="documents of the landed-suite measurement (0 skips it)")
     parser.add_argument("--live-minutes", type=float, default=6.0,
                         help="minutes of live mode measured (0 skips it)")
     parser.add_argument("--live-clients", type=int, default=150)
+    parser.add_argument("--output-suffix", default="",
+                        help="write refresh_latency_<suffix>.json/.md (partial runs)")
     parser.add_argument("--live-speed", type=float, default=10.0,
                         help="simulated seconds per real second while live mode runs")
     args = parser.parse_args()
-    work = RESULTS / "tmp" / "refresh_latency"
+    name = f"refresh_latency_{args.output_suffix}" if args.output_suffix else "refresh_latency"
+    work = RESULTS / "tmp" / name
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     results: dict = {"measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
                      "cpus": os.cpu_count(), "refreshes": []}
-    results["refreshes"] += firm_runs(args.small_clients, work, one_percent=False)
-    if not args.skip_demo:
+    if args.suite_documents:
+        results["documents_suite"] = suite_cost(work, args.suite_documents)
+    if not args.skip_firms:
+        results["refreshes"] += firm_runs(args.small_clients, work, one_percent=False)
+    if not args.skip_demo and not args.skip_firms:
         results["refreshes"] += firm_runs(args.demo_clients, work, one_percent=True)
     if args.live_minutes > 0:
         results["live"] = live_lag(args.live_clients, work, args.live_minutes, args.live_speed)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "refresh_latency.json").write_text(json.dumps(results, indent=2) + "\n")
-    (RESULTS / "refresh_latency.md").write_text(markdown(results))
+    (RESULTS / f"{name}.json").write_text(json.dumps(results, indent=2) + "\n")
+    (RESULTS / f"{name}.md").write_text(markdown(results))
     shutil.rmtree(work, ignore_errors=True)
-    print((RESULTS / "refresh_latency.md").read_text())
+    print((RESULTS / f"{name}.md").read_text())
 
 
 if __name__ == "__main__":
