@@ -1,11 +1,12 @@
 {#- The as-of instant of the contract, one per run. The pipeline hands it over in the
-    environment variable INSIGHTS_RUN_AS_OF (RFC 3339): a changed env var only re-parses the
-    files that read it, where a changed `--vars` entry re-parses the whole project. The `as_of`
-    var is for direct dbt invocations (tests, unit tests, other engines) and wins when set.
-    Neither set is an error: no layer picks its own "now". -#}
+    environment variable INSIGHTS_RUN_AS_OF (RFC 3339), read only when the models run
+    (`execute`): dbt records the env vars read while parsing and re-parses the files that read
+    one that changed, and a changed `--vars` entry re-parses the whole project, so either would
+    cost a parse on every run. The `as_of` var is for direct dbt invocations (tests, unit tests,
+    other engines) and wins when set. Neither set is an error: no layer picks its own "now". -#}
 {% macro as_of_text() -%}
     {%- set value = var('as_of', '') | string | trim -%}
-    {%- if value in ('', 'None') -%}
+    {%- if value in ('', 'None') and execute -%}
         {%- set value = env_var('INSIGHTS_RUN_AS_OF', '') | trim -%}
     {%- endif -%}
     {%- if value == '' and execute -%}
