@@ -6,8 +6,9 @@ request, as the run tag `insights/as_of`. Every step reads it back with `run_as_
 without the tag is an error, never a silent "now" picked by one layer.
 
 dbt gets the instant through the environment variable `INSIGHTS_RUN_AS_OF` rather than a
-`--vars` entry: a changed var makes dbt re-parse the whole project, while a changed env var
-only re-parses the files that read it (see macros/as_of.sql).
+`--vars` entry: a changed var makes dbt re-parse the whole project. The macro reads the env var
+only while the models run, not while dbt parses, so dbt does not track it and keeps its parse
+from one run to the next (see macros/as_of.sql).
 """
 
 from __future__ import annotations
