@@ -3,7 +3,7 @@ UV_VERSION := 0.13.8
 UV := .tools/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test test-scale test-engines test-failures lint bench-extraction bench-scale system-packages docs
+.PHONY: demo test test-scale test-engines test-failures lint bench-extraction bench-scale bench-refresh system-packages docs
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -39,6 +39,11 @@ lint: .venv/.synced
 
 bench-extraction: .venv/.synced
 	.venv/bin/python benchmarks/extraction_throughput.py
+
+# refresh wall times (15- and 150-client firms) and live-mode lag; results in
+# benchmarks/results/refresh_latency.json and refresh_latency.md (about half an hour)
+bench-refresh: .venv/.synced
+	.venv/bin/python benchmarks/refresh_latency.py
 
 # The dbt documentation site, from the warehouse of the last `make demo` (or refresh)
 docs: .venv/.synced

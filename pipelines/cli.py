@@ -11,13 +11,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipelines.resources.client_spaces import ClientSpacesApi, SimulatedClientSpacesApi
 from pipelines.resources.settings_resource import InsightsSettings
 from pipelines.settings import SettingsError, debug_enabled, load_settings
-from pipelines.summary import serving_summary
 
+# Heavy libraries (Dagster, dbt, Great Expectations, httpx, DuckDB) are imported inside the
+# commands that use them: `insights --help`, `insights serve` and a refresh's first progress
+# line do not wait for them.
 if TYPE_CHECKING:
     from pipelines.refresh import RefreshOutcome
+    from pipelines.resources.client_spaces import ClientSpacesApi
 
 
 def _refresh(settings: InsightsSettings, api: ClientSpacesApi, **job) -> RefreshOutcome:
@@ -55,6 +57,8 @@ def _summary(outcome: RefreshOutcome) -> None:
 
 
 def _finish(outcome: RefreshOutcome, settings: InsightsSettings) -> int:
+    from pipelines.summary import serving_summary
+
     _summary(outcome)
     _print()
     if outcome.ok:
@@ -83,16 +87,24 @@ def _published(published: bool, settings: InsightsSettings) -> str:
             "safely.")
 
 
-def cmd_refresh(_args: argparse.Namespace) -> int:
+def cmd_refresh(args: argparse.Namespace) -> int:
     settings = InsightsSettings(load_settings())
     settings.get().require_api()
+    _print(f"Refreshing from {settings.get().api_url} into {settings.get().home}")
+    from pipelines.resources.client_spaces import ClientSpacesApi
+
     api = ClientSpacesApi(settings)
-    _print(f"Refreshing from {api.describe()} into {settings.get().home}")
-    return _finish(_refresh(settings, api), settings)
+    code = _finish(_refresh(settings, api), settings)
+    if not args.watch:
+        return code
+    from pipelines.live import watch
+
+    return watch(settings, api, lambda: _finish(_refresh(settings, api), settings), _print)
 
 
 def cmd_rebuild(_args: argparse.Namespace) -> int:
     from pipelines.assets.warehouse import FULL_REFRESH_TAG
+    from pipelines.resources.client_spaces import ClientSpacesApi
     from pipelines.schedules import REBUILD_JOB_NAME
 
     settings = InsightsSettings(load_settings())
@@ -151,6 +163,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from pipelines.resources.client_spaces import SimulatedClientSpacesApi
     from pipelines.simulator import SimClock, WorldConfig, build_world
 
     settings = InsightsSettings(load_settings())
@@ -258,6 +271,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--history-days", type=int, default=730, help="days of history (730)")
     demo.set_defaults(handler=cmd_demo)
     refresh = commands.add_parser("refresh", help="one complete run against the configured API")
+    refresh.add_argument("--watch", action="store_true",
+                         help="then keep asking the API for changes and refresh when there are "
+                              "(live mode without the Dagster daemon; every "
+                              "INSIGHTS_LIVE_INTERVAL_SECONDS)")
     refresh.set_defaults(handler=cmd_refresh)
     rebuild = commands.add_parser(
         "rebuild", help="rebuild all models and the serving database from the landing zone"

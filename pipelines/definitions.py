@@ -16,6 +16,7 @@ from pipelines.assets.reconciliation import source_drift
 from pipelines.assets.warehouse import warehouse_models
 from pipelines.checks.freshness import FRESHNESS_CHECKS
 from pipelines.checks.suite_checks import SUITE_CHECKS
+from pipelines.live_sensor import build_live_sensor
 from pipelines.resources.client_spaces import ClientSpacesApi
 from pipelines.resources.settings_resource import InsightsSettings
 from pipelines.schedules import JOBS, REFRESH_JOB_NAME, build_schedules
@@ -33,7 +34,7 @@ def build_definitions(
                 source_drift],
         asset_checks=[*FRESHNESS_CHECKS, *SUITE_CHECKS],
         jobs=JOBS,
-        sensors=SENSORS,
+        sensors=[*SENSORS, build_live_sensor()],
         schedules=build_schedules(),
         resources={"settings": settings, "api": api or ClientSpacesApi(settings)},
     )

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.settings import load_schedule_settings
+from pipelines.as_of import as_of_tags
+from pipelines.settings import load_schedule_settings, load_settings
 
 REFRESH_JOB_NAME = "refresh"
 EXTRACT_JOB_NAME = "extract"
@@ -45,17 +46,23 @@ reconcile_job = dg.define_asset_job(
 )
 
 
+def run_as_of_tags(_context=None) -> dict[str, str]:
+    """Every requested run carries its as-of (INSIGHTS_AS_OF, else the moment of the request)."""
+    return as_of_tags(load_settings().as_of)
+
+
 def build_schedules() -> list[dg.ScheduleDefinition]:
     settings = load_schedule_settings()
     return [
         dg.ScheduleDefinition(
             name="incremental_refresh", job=refresh_job, cron_schedule=settings.refresh_cron,
-            execution_timezone=settings.timezone,
+            execution_timezone=settings.timezone, tags_fn=run_as_of_tags,
             description="Frequent incremental refreshes (INSIGHTS_REFRESH_CRON).",
         ),
         dg.ScheduleDefinition(
             name="nightly_reconciliation", job=reconcile_job,
             cron_schedule=settings.reconcile_cron, execution_timezone=settings.timezone,
+            tags_fn=run_as_of_tags,
             description="Full re-read of every space, drift report (INSIGHTS_RECONCILE_CRON).",
         ),
     ]

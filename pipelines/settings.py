@@ -291,6 +291,7 @@ class ScheduleSettings:
     refresh_cron: str
     reconcile_cron: str
     timezone: str
+    live_interval_seconds: int = 60  # live mode: how often the API is asked for changes; 0 = off
 
 
 def _cron(env: Mapping[str, str], name: str, default: str) -> str:
@@ -309,4 +310,5 @@ def load_schedule_settings(environ: Mapping[str, str] | None = None) -> Schedule
         refresh_cron=_cron(env, "INSIGHTS_REFRESH_CRON", "*/30 * * * 1-5"),
         reconcile_cron=_cron(env, "INSIGHTS_RECONCILE_CRON", "15 2 * * *"),
         timezone=_timezone(env),
+        live_interval_seconds=_int(env, "INSIGHTS_LIVE_INTERVAL_SECONDS", 60, 0, 86_400),
     )

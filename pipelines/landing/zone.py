@@ -71,6 +71,12 @@ class LandingZone:
 
     # -- writing -----------------------------------------------------------------------------
     def land_documents(self, frame: pl.DataFrame, space_id: str, batch_id: str, part: int) -> Path:
+        # Each file under space=<id>/ holds that space's rows only: readers (and the landed
+        # documents suite's per-space report) rely on the folder naming the space.
+        others = frame.filter(pl.col("space_id").ne_missing(space_id))["space_id"].unique()
+        if others.len():
+            raise ValueError(f"documents of space(s) {others.to_list()[:3]} handed to the "
+                             f"landing of space {space_id}")
         target = self.documents_dir(space_id) / f"{batch_id}-{part:04d}.parquet"
         return write_parquet_atomically(frame, target)
 

@@ -157,6 +157,16 @@ class ClientSpacesClient:
         path = f"/datastore/v1/spaces/{space_id}/documents"
         yield from self.iter_pages(path, "documents", params, space_id=space_id)
 
+    def first_document_since(self, space_id: str, updated_gte: datetime | None) -> dict | None:
+        """One document state with updated_at >= updated_gte (the oldest), or None: one
+        request with limit=1, for asking cheaply whether a space changed."""
+        query: dict = {"limit": 1}
+        if updated_gte is not None:
+            query["updated_gte"] = format_timestamp(updated_gte)
+        path = f"/datastore/v1/spaces/{space_id}/documents"
+        documents = self._get_json(path, query, "documents", space_id)["documents"]
+        return documents[0] if documents else None
+
     # -- paging ------------------------------------------------------------------------------
     def iter_pages(
         self, path: str, list_key: str, params: dict | None = None, *, space_id: str | None = None
