@@ -3,7 +3,7 @@ UV_VERSION := 0.13.8
 UV := .tools/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test test-scale test-engines lint bench-extraction bench-scale system-packages docs
+.PHONY: demo test test-scale test-engines test-daemon lint bench-extraction bench-scale system-packages docs
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -29,6 +29,11 @@ test-scale: .venv/.synced
 # the dbt project on DuckDB, Spark and PostgreSQL, marts compared row for row (minutes)
 test-engines: .venv/.synced system-packages
 	.venv/bin/pytest -m engines
+
+# the deployment (deploy/) for real: PostgreSQL storage, the daemon firing the refresh
+# schedule every minute against the simulator (docs/deployment.md; minutes)
+test-daemon: .venv/.synced system-packages
+	.venv/bin/pytest -m daemon
 
 lint: .venv/.synced
 	.venv/bin/ruff check pipelines tests benchmarks

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import sys
 import time
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from pipelines.progress import progress_logger_definition
 from pipelines.quality_report import CheckLine, write_report
 from pipelines.resources.client_spaces import ClientSpacesApi
 from pipelines.resources.settings_resource import InsightsSettings
+from pipelines.run_instance import open_instance
 
 
 @dataclass
@@ -53,15 +53,7 @@ def run_refresh(
     # The as-of of a refresh is its start, unless INSIGHTS_AS_OF fixes it (see warehouse.py).
     as_of = datetime.now(UTC).isoformat(timespec="seconds")
     defs = build_definitions(settings=settings, api=api)
-    # A persistent instance keeps run history under INSIGHTS_HOME; point DAGSTER_HOME at the
-    # same folder to see these runs in `dagster dev`.
-    dagster_home = config.home / "dagster"
-    dagster_home.mkdir(parents=True, exist_ok=True)
-    # Two first runs at once would both create the instance's SQLite tables: take turns.
-    with open(dagster_home / ".instance.lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        instance = dg.DagsterInstance.local_temp(tempdir=str(dagster_home))
-        fcntl.flock(lock, fcntl.LOCK_UN)
+    instance = open_instance(config)  # DAGSTER_HOME's when set: one run history with the daemon
     job = defs.resolve_job_def(job_name).with_logger_defs(
         {"progress": progress_logger_definition(stream or sys.stderr)}
     )
