@@ -122,15 +122,19 @@ def test_the_daemon_runs_the_refresh_schedule_on_postgres_storage(tmp_path, monk
             admin.execute("create role dagster login")
             admin.execute("create database dagster owner dagster")
         storage_url = local_postgres.dsn(postgres.port, user="dagster", database="dagster")
+        storage = {"DAGSTER_PG_HOST": "127.0.0.1", "DAGSTER_PG_PORT": str(postgres.port),
+                   "DAGSTER_PG_DB": "dagster", "DAGSTER_PG_USER": "dagster",
+                   "DAGSTER_PG_PASSWORD": ""}  # the throwaway server trusts loopback
         env = environment_without_venv(
-            DAGSTER_HOME=str(dagster_home), DAGSTER_POSTGRES_URL=storage_url,
+            DAGSTER_HOME=str(dagster_home), **storage,
             INSIGHTS_CODE_SERVER_PORT=str(code_port), INSIGHTS_HOME=str(home),
             INSIGHTS_API_URL=source.url, INSIGHTS_API_CLIENT_ID=source.client_id,
             INSIGHTS_API_CLIENT_SECRET=source.client_secret,
             INSIGHTS_REFRESH_CRON="* * * * *",  # the schedule's own setting: every minute
             INSIGHTS_RECONCILE_CRON="0 0 1 1 *",  # not during the test
         )
-        monkeypatch.setenv("DAGSTER_POSTGRES_URL", storage_url)
+        for variable, value in storage.items():
+            monkeypatch.setenv(variable, value)
         instance = dg.DagsterInstance.from_config(str(dagster_home))
 
         # 1. A manual refresh, into the deployment's instance (DAGSTER_HOME).
