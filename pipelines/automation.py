@@ -1,11 +1,12 @@
 """Whether the refreshes run by themselves: INSIGHTS_AUTOMATION (default on).
 
-One rule for every schedule and sensor the code location defines, whoever adds it: every
-schedule, and every sensor that requests runs (it targets a job or assets), starts RUNNING as
-soon as the daemon loads the code location, or STOPPED with INSIGHTS_AUTOMATION=off. Sensors
-that only watch runs (the alerts) keep their own status. As everywhere in Dagster, this is the
-default only: a schedule started or stopped in the UI (or with `dagster schedule start|stop`)
-keeps that state.
+One rule for every schedule and sensor the code location defines, whoever adds it: with `on`,
+every schedule starts RUNNING as soon as the daemon loads the code location, and sensors keep
+the default they declare (a refresh sensor can still switch itself off by its own setting);
+with `off`, every schedule and every sensor that requests runs (it targets a job or assets)
+loads STOPPED. Sensors that only watch runs (the alerts) always keep their own status. As
+everywhere in Dagster, this is the default only: a schedule started or stopped in the UI (or
+with `dagster schedule start|stop`) keeps that state.
 """
 
 from __future__ import annotations
@@ -35,10 +36,10 @@ def apply_automation_default(defs: dg.Definitions, *, on: bool | None = None) ->
     if on is None:
         on = load_schedule_settings().automation_on
     schedule_status = dg.DefaultScheduleStatus.RUNNING if on else dg.DefaultScheduleStatus.STOPPED
-    sensor_status = dg.DefaultSensorStatus.RUNNING if on else dg.DefaultSensorStatus.STOPPED
+    stopped = dg.DefaultSensorStatus.STOPPED
     return replace(
         defs,
         schedules=[_with_status(s, schedule_status) for s in defs.schedules or []],
-        sensors=[_with_status(s, sensor_status) if requests_runs(s) else s
+        sensors=[_with_status(s, stopped) if not on and requests_runs(s) else s
                  for s in defs.sensors or []],
     )

@@ -80,10 +80,10 @@ def test_schedules_and_refresh_sensors_run_by_default_and_a_setting_stops_them()
     assert set(sensors) == {"alert_on_failed_runs", "alert_on_failed_checks",
                             "alert_on_stale_data"}
     assert set(sensors.values()) == {dg.DefaultSensorStatus.RUNNING}
-    running = apply_automation_default(stopped, on=True)
+    running = apply_automation_default(with_sensor, on=True)  # a sensor keeps its own default
     assert {s.name: s.default_status for s in running.sensors}["refresh_on_change"] == (
         dg.DefaultSensorStatus.RUNNING)
-    assert running.get_sensor_def("refresh_on_change").job_name == "refresh"
+    assert stopped.get_sensor_def("refresh_on_change").job_name == "refresh"
 
 
 def _intervals(home: Path) -> list[tuple[float, float]]:
