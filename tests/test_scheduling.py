@@ -27,6 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_jobs_and_schedules_exist_with_their_defaults():
     for name in ("refresh", "extract", "rebuild_from_landing", "nightly_reconciliation"):
         assert defs.resolve_job_def(name).tags.get("insights/writer") == "warehouse"
+        # as `insights refresh` runs them (why: pipelines/definitions.py)
+        assert defs.resolve_job_def(name).executor_def is dg.in_process_executor
     schedules = {s.name: s for s in defs.schedules}
     assert schedules["incremental_refresh"].cron_schedule == "*/30 * * * 1-5"
     assert schedules["incremental_refresh"].job_name == "refresh"
