@@ -37,10 +37,9 @@ def build_definitions(
         sensors=SENSORS,
         schedules=build_schedules(),
         resources={"settings": settings, "api": api or ClientSpacesApi(settings)},
-        # Every run in one process, as `insights refresh` runs: the multiprocess executor
-        # re-imports the code location per step, and its step processes (started from
-        # `python -m dagster`) die importing Great Expectations: pyspark.sql.connect takes
-        # them for doctests and calls sys.exit(0). Scheduled runs failed every GX check so.
+        # Every run in one process, as `insights refresh` runs it: the multiprocess default
+        # starts a fresh interpreter per step (some twenty steps), each importing the code
+        # location again, for no gain: the writing steps take turns on the writer lock.
         executor=dg.in_process_executor,
     ))
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import threading
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -86,9 +87,30 @@ def _suite_document(name: str) -> dict[str, Any]:
     return json.loads(path.read_text())
 
 
+@cache
+def _gx():
+    """Great Expectations, imported without pyspark (installed for the Spark dbt target only).
+
+    GX imports pyspark.sql.connect whenever pyspark is installed, and that module calls
+    sys.exit(0) in a process whose __main__ has neither a file nor a spec, taking it for a
+    doctest run: exactly the run process a Dagster code server spawns. Every run launched by
+    the daemon or the UI died in its first suite check so. Where pyspark is already loaded it
+    is left alone.
+    """
+    hidden = "pyspark" not in sys.modules
+    if hidden:
+        sys.modules["pyspark"] = None  # an ImportError for GX's optional import
+    try:
+        import great_expectations
+    finally:
+        if hidden and sys.modules.get("pyspark", 0) is None:
+            del sys.modules["pyspark"]
+    return great_expectations
+
+
 def load_suite(name: str):
     """A fresh `gx.ExpectationSuite` from `expectations/<name>.json`."""
-    import great_expectations as gx
+    gx = _gx()
 
     document = dict(_suite_document(name))
     document.pop("id", None)
@@ -123,7 +145,7 @@ def _suite(name: str):
 @cache
 def _batch_definition():
     """One ephemeral context with one pandas dataframe asset, built once per process."""
-    import great_expectations as gx
+    gx = _gx()
     from great_expectations.data_context.types.base import (
         DataContextConfig,
         InMemoryStoreBackendDefaults,
