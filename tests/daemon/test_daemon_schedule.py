@@ -70,8 +70,10 @@ def _succeeded(instance: dg.DagsterInstance, after: float = 0.0) -> dg.RunRecord
         if record.dagster_run.status == dg.DagsterRunStatus.FAILURE:
             failures = instance.all_logs(record.dagster_run.run_id,
                                          of_type=dg.DagsterEventType.STEP_FAILURE)
-            raise AssertionError(f"scheduled run {record.dagster_run.run_id} failed: "
-                                 + "; ".join(e.message for e in failures))
+            errors = [e.dagster_event.step_failure_data.error for e in failures]
+            raise AssertionError(f"scheduled run {record.dagster_run.run_id} failed: " + "\n".join(
+                f"{e.step_key}: {error.to_string()[-2000:] if error else e.message}"
+                for e, error in zip(failures, errors, strict=True)))
     done = [r for r in records if r.dagster_run.status == dg.DagsterRunStatus.SUCCESS]
     return min(done, key=lambda r: r.start_time) if done else None
 
