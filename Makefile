@@ -3,7 +3,7 @@ UV_VERSION := 0.13.8
 UV := .tools/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test test-scale test-engines test-failures lint bench-extraction bench-scale bench-refresh system-packages docs
+.PHONY: demo test test-scale test-engines test-failures test-daemon lint bench-extraction bench-scale bench-refresh system-packages docs
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -33,6 +33,11 @@ test-engines: .venv/.synced system-packages
 # each failure a user can meet, through the real command line (tests/failures, minutes)
 test-failures: .venv/.synced
 	.venv/bin/pytest -m failures
+
+# the deployment (deploy/) for real: PostgreSQL storage, the daemon firing the refresh
+# schedule every minute against the simulator (docs/deployment.md; minutes)
+test-daemon: .venv/.synced system-packages
+	.venv/bin/pytest -m daemon
 
 lint: .venv/.synced
 	.venv/bin/ruff check pipelines tests benchmarks

@@ -66,8 +66,8 @@ def run_refresh(
         {"progress": progress_logger_definition(stream or sys.stderr, config.home)}
     )
     before = serving_identity(config.serving_path)
-    # In memory while it runs, then kept under INSIGHTS_HOME (point DAGSTER_HOME at
-    # $INSIGHTS_HOME/dagster to see these runs in `dagster dev`): see run_history.py.
+    # In memory while it runs, then copied into DAGSTER_HOME's instance when set (one run
+    # history with the daemon), else SQLite under INSIGHTS_HOME: see run_history.py.
     memory = dg.DagsterInstance.ephemeral()
     try:
         result = job.execute_in_process(
@@ -81,7 +81,7 @@ def run_refresh(
             alert_if_stale(config)
         except OSError as error:  # e.g. a full disk: the run's own summary still follows
             print(f"warning: the alert could not be written: {error}", file=stream or sys.stderr)
-        record_run(memory, result.run_id, config.home / "dagster", warehouse_models.check_keys)
+        record_run(memory, result.run_id, config, warehouse_models.check_keys)
     finally:
         memory.dispose()
     outcome = RefreshOutcome(success=result.success, seconds=time.monotonic() - started,

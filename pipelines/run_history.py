@@ -1,38 +1,27 @@
-"""The run history of in-process refreshes, kept under $INSIGHTS_HOME/dagster.
+"""The run history of in-process refreshes, kept in the instance of run_instance.py.
 
 A refresh executes on an in-memory Dagster instance: the SQLite instance opens a new database
 connection and commits for every event, and a refresh emits some 750 of them (an output and a
 check evaluation per dbt test, their planned events...), which cost several times dbt's own run
 time. Afterwards the run and the events a person or an alert looks back at are copied into the
-SQLite instance in one go: the run with its final status, run and step starts, successes and
-failures, materializations, and every check evaluation except the passing dbt tests (the
-quality report in $INSIGHTS_HOME/reports lists all checks of every run).
+persistent instance (DAGSTER_HOME's, or SQLite under $INSIGHTS_HOME/dagster) in one go: the
+run with its final status, run and step starts, successes and failures, materializations, and
+every check evaluation except the passing dbt tests (the quality report in
+$INSIGHTS_HOME/reports lists all checks of every run).
 """
 
 from __future__ import annotations
 
-import fcntl
-from pathlib import Path
-
 import dagster as dg
+
+from pipelines.run_instance import open_instance
+from pipelines.settings import Settings
 
 _KEPT = {
     "PIPELINE_START", "PIPELINE_SUCCESS", "PIPELINE_FAILURE", "PIPELINE_CANCELED",
     "STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "ASSET_MATERIALIZATION",
     "ASSET_CHECK_EVALUATION",
 }
-
-
-def open_history(dagster_home: Path) -> dg.DagsterInstance:
-    dagster_home.mkdir(parents=True, exist_ok=True)
-    # Two first runs at once would both create the instance's SQLite tables: take turns.
-    with open(dagster_home / ".instance.lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            return dg.DagsterInstance.local_temp(
-                tempdir=str(dagster_home), overrides={"telemetry": {"enabled": False}})
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _kept(entry, dbt_check_keys: set) -> bool:
@@ -46,10 +35,10 @@ def _kept(entry, dbt_check_keys: set) -> bool:
     return True
 
 
-def record_run(memory: dg.DagsterInstance, run_id: str, dagster_home: Path,
+def record_run(memory: dg.DagsterInstance, run_id: str, config: Settings,
                dbt_check_keys: set) -> None:
     """Copy one finished run from the in-memory instance into the persistent one."""
-    history = open_history(dagster_home)
+    history = open_instance(config)
     try:
         run = memory.get_run_by_id(run_id)
         # The run refers to its job and plan by snapshot id: copy them first (once per job).

@@ -61,6 +61,9 @@ class Settings:
     serve_identity_header: str = "X-Forwarded-Email"
     serve_postgres_dsn: Secret | None = field(default=None, repr=False)
     duckdb_memory_limit: str = "3GB"  # the dbt build's and the publish's DuckDB memory bound
+    # The Dagster instance of the deployment (webserver, daemon): `insights refresh` records its
+    # runs there too when set; unset, in a SQLite instance under INSIGHTS_HOME/dagster.
+    dagster_home: Path | None = None
 
     # Derived locations; everything lives under INSIGHTS_HOME so one setting moves it all.
     @property
@@ -259,6 +262,19 @@ def debug_enabled(environ: Mapping[str, str] | None = None) -> bool:
     return value in ("1", "true", "yes")
 
 
+def _dagster_home(env: Mapping[str, str]) -> Path | None:
+    raw = _text(env, "DAGSTER_HOME")
+    if raw is None:
+        return None
+    path = Path(raw).expanduser()
+    if not path.is_absolute():  # Dagster itself refuses a relative DAGSTER_HOME
+        raise SettingsError("DAGSTER_HOME", f"must be an absolute path, got {raw!r}")
+    if not path.is_dir():
+        raise SettingsError("DAGSTER_HOME", f"must be an existing folder (with dagster.yaml), "
+                                            f"got {raw!r}")
+    return path
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate every setting; `environ` replaces the process environment (tests)."""
     env = _read_environment(environ)
@@ -283,6 +299,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         serve_identity_header=_header_name(env),
         serve_postgres_dsn=_postgres_dsn(env, "INSIGHTS_SERVE_POSTGRES_DSN"),
         duckdb_memory_limit=_memory_limit(env),
+        dagster_home=_dagster_home(env),
     )
 
 
@@ -292,6 +309,19 @@ class ScheduleSettings:
     reconcile_cron: str
     timezone: str
     live_interval_seconds: int = 60  # live mode: how often the API is asked for changes; 0 = off
+    automation_on: bool = True  # schedules and run-requesting sensors start out RUNNING
+
+
+_SWITCH = {"on": True, "true": True, "1": True, "off": False, "false": False, "0": False}
+
+
+def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = _text(env, name)
+    if raw is None:
+        return default
+    if raw.lower() not in _SWITCH:
+        raise SettingsError(name, f"must be on or off, got {raw!r}")
+    return _SWITCH[raw.lower()]
 
 
 def _cron(env: Mapping[str, str], name: str, default: str) -> str:
@@ -311,4 +341,5 @@ def load_schedule_settings(environ: Mapping[str, str] | None = None) -> Schedule
         reconcile_cron=_cron(env, "INSIGHTS_RECONCILE_CRON", "15 2 * * *"),
         timezone=_timezone(env),
         live_interval_seconds=_int(env, "INSIGHTS_LIVE_INTERVAL_SECONDS", 60, 0, 86_400),
+        automation_on=_switch(env, "INSIGHTS_AUTOMATION", True),
     )

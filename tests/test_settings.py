@@ -58,6 +58,8 @@ def test_values_are_parsed(tmp_path):
          "INSIGHTS_SERVE_IDENTITY_HEADER: must be an HTTP header name"),
         ("INSIGHTS_SERVE_POSTGRES_DSN", "mysql://u:hunter2@h/db",
          "INSIGHTS_SERVE_POSTGRES_DSN: must be a postgresql"),
+        ("DAGSTER_HOME", "dagster-home", "DAGSTER_HOME: must be an absolute path"),
+        ("DAGSTER_HOME", "/nonexistent/dagster-home", "DAGSTER_HOME: must be an existing folder"),
     ],
 )
 def test_a_bad_value_gives_one_line_naming_the_variable(variable, value, expected):
