@@ -31,10 +31,6 @@ def newest_batch(landing_dir: Path, entity: str) -> dict | None:
     return records.row(-1, named=True) if records.height else None
 
 
-def batch_files(landing_dir: Path, entity: str, batch_id: str) -> list[Path]:
-    if entity == "documents":
-        return sorted((landing_dir / "documents").glob(f"space=*/{batch_id}-*.parquet"))
-    return sorted((landing_dir / entity).glob(f"{batch_id}.parquet"))
 
 
 def suites_result(outcomes: list[SuiteOutcome], **metadata) -> dg.AssetCheckResult:
@@ -65,8 +61,8 @@ def _landed_suite_check(entity: str):
                                        description=f"no {entity} batch has landed")
         parameters = ({"max_received_at": datetime.now(UTC) + CLOCK_SKEW}
                       if entity == "documents" else None)
-        outcomes = [validate_frame(f"landed_{entity}", pl.read_parquet(path), parameters)
-                    for path in batch_files(landing_dir, entity, batch["batch_id"])]
+        frames = LandingZone(landing_dir).batch_frames(entity, batch["batch_id"])
+        outcomes = [validate_frame(f"landed_{entity}", frame, parameters) for frame in frames]
         return suites_result(outcomes, batch_id=batch["batch_id"])
 
     return _check
