@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import shutil
+import signal
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -19,6 +23,7 @@ from pipelines.simulator import SimClock
 from tests.conftest import ANCHOR
 from tests.dbt.support import extract
 
+ROOT = Path(__file__).resolve().parents[1]
 FOLDER_GLOBS = ("documents/*/*.parquet", "spaces/*.parquet", "users/*.parquet",
                 "assignments/*.parquet", "batches/*.parquet", "quarantine/*/*.parquet")
 
@@ -186,3 +191,26 @@ def test_a_reader_at_the_swap_sees_every_row_once(landed, tmp_path, monkeypatch)
     monkeypatch.setattr(compaction, "exchange", observed_swap)
     compact(LandingZone(landing))
     assert len([f for f in swaps if f.parent.name == "documents"]) > 5
+
+
+@pytest.mark.parametrize("mode", ["mid_write", "after_swap"])
+def test_kill_mid_compaction_then_rerun_loses_and_duplicates_nothing(landed, tmp_path, mode):
+    landing = copy_of(landed, tmp_path)
+    before = snapshot(landing)
+    child = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "compaction_crash_child.py"), str(tmp_path), mode],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert child.returncode == -signal.SIGKILL, child.stderr[-2000:]
+    zone = LandingZone(landing)
+    assert zone.staging_dir().exists(), "the kill left nothing behind to recover from"
+    compacted = [f for f in zone.compaction_folders() if any(map(is_compacted, data_files(f)))]
+    assert len(compacted) == (2 if mode == "mid_write" else 3)
+    # the killed compaction's state is invisible: every reader sees every row once
+    assert all(before[p].equals(f) for p, f in snapshot(landing).items()), "after the kill"
+
+    report = compact_landing(landing, tmp_path / "state")
+
+    assert not zone.staging_dir().exists() and not list(landing.rglob("*.partial"))
+    assert all(before[p].equals(f) for p, f in snapshot(landing).items()), "after the rerun"
+    assert report.folders_compacted > 0 and compact(zone).folders_compacted == 0
