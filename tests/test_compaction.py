@@ -214,3 +214,15 @@ def test_kill_mid_compaction_then_rerun_loses_and_duplicates_nothing(landed, tmp
     assert not zone.staging_dir().exists() and not list(landing.rglob("*.partial"))
     assert all(before[p].equals(f) for p, f in snapshot(landing).items()), "after the rerun"
     assert report.folders_compacted > 0 and compact(zone).folders_compacted == 0
+
+
+def test_insights_compact_reports_what_it_merged(landed, tmp_path, monkeypatch, capsys):
+    from pipelines.cli import main
+
+    landing = copy_of(landed, tmp_path)
+    monkeypatch.setenv("INSIGHTS_HOME", str(tmp_path))
+    assert main(["compact"]) == 0
+    out = capsys.readouterr().out
+    assert f"Compacting the landing zone in {landing}" in out
+    assert "folder(s) compacted" in out and " -> " in out
+    assert main(["compact"]) == 0 and "0 of " in capsys.readouterr().out
