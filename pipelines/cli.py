@@ -1,4 +1,4 @@
-"""The `insights` console script: demo, refresh, serve, simulate (contracts/operations.md)."""
+"""The `insights` console script: demo, refresh, serve, simulate (docs/operations.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The short table printed after a refresh: data as of, clients, documents, who needs attention."""
+"""The summary printed after a refresh: data as of, clients, documents, who needs attention."""
 
 from __future__ import annotations
 

@@ -10,18 +10,16 @@ from dataclasses import dataclass
 
 import polars as pl
 
-LINK_STATUSES = (
-    "DRAFT", "INVITED", "ACTIVE", "INVITATION_REJECTED", "ACCESS_REJECTED", "ARCHIVED", "LOST",
+from pipelines.vocabulary import (
+    ACCESS_LEVELS,
+    ACCOUNTING_STATUSES,
+    CATEGORIES,
+    DOCUMENT_TYPES,
+    INTAKE_CHANNELS,
+    LINK_STATUSES,
+    ROLES,
+    VAT_FILING_FREQUENCIES,
 )
-VAT_FREQUENCIES = ("MONTHLY", "QUARTERLY", "ANNUAL", "NONE")
-ROLES = ("ADMINISTRATOR", "CLIENT_MANAGER", "ACCOUNTANT")
-ACCESS_LEVELS = ("EDIT", "VIEW")
-CATEGORIES = (
-    "SALES_INVOICE", "PURCHASE_INVOICE", "PURCHASE_RECEIPT", "ENRICHED_MOVEMENT_REPORT", "OTHER",
-)
-DOCUMENT_TYPES = ("INVOICE", "CREDIT_NOTE", "RECEIPT", "BANK_STATEMENT", "OTHER")
-INTAKE_CHANNELS = ("UPLOAD", "EMAIL", "PEPPOL", "MOBILE", "PLATFORM_NETWORK", "BANK_FEED")
-ACCOUNTING_STATUSES = ("CLIENT_ACTION_NEEDED", "QUEUED", "READY_TO_PROCESS", "PROCESSED", "ERROR")
 
 
 @dataclass(frozen=True)
@@ -50,7 +48,7 @@ SPACE_FIELDS = (
     Field("vat_number", "text"),
     Field("country", "text", required=True),
     Field("link_status", "enum", required=True, values=LINK_STATUSES),
-    Field("vat_filing_frequency", "enum", required=True, values=VAT_FREQUENCIES),
+    Field("vat_filing_frequency", "enum", required=True, values=VAT_FILING_FREQUENCIES),
     Field("vat_deadline_day", "int"),
     Field("created_at", "timestamp"),
     Field("updated_at", "timestamp", required=True),

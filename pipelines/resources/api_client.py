@@ -1,4 +1,4 @@
-"""HTTP client for the Client Spaces API (see shared/contracts/source-api.md).
+"""HTTP client for the Client Spaces API (docs/source-api.md).
 
 It owns everything the contract asks of a reader: the OAuth2 client-credentials token,
 paging, retries (Retry-After, exponential backoff with full jitter, bounded attempts),

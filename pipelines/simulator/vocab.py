@@ -1,46 +1,31 @@
-"""Enumerations and word pools of the simulated domain (order = code used in numpy arrays)."""
+"""Enumerations and word pools of the simulated domain (order = code used in numpy arrays).
+
+The enumerations are the source's own (pipelines/vocabulary.py); their order here is the
+simulator's numeric code for each value."""
 
 from __future__ import annotations
 
 import polars as pl
 
-LINK_STATUSES = [
-    "DRAFT",
-    "INVITED",
-    "ACTIVE",
-    "INVITATION_REJECTED",
-    "ACCESS_REJECTED",
-    "ARCHIVED",
-    "LOST",
-]
-FILING_FREQUENCIES = ["MONTHLY", "QUARTERLY", "ANNUAL", "NONE"]
+from pipelines import vocabulary
+
+LINK_STATUSES = list(vocabulary.LINK_STATUSES)
+FILING_FREQUENCIES = list(vocabulary.VAT_FILING_FREQUENCIES)
 MONTHLY, QUARTERLY, ANNUAL, NO_FILING = range(4)
 
-ROLES = ["ADMINISTRATOR", "CLIENT_MANAGER", "ACCOUNTANT"]
-ACCESS_LEVELS = ["EDIT", "VIEW"]
+ROLES = list(vocabulary.ROLES)
+ACCESS_LEVELS = list(vocabulary.ACCESS_LEVELS)
 
-CATEGORIES = [
-    "SALES_INVOICE",
-    "PURCHASE_INVOICE",
-    "PURCHASE_RECEIPT",
-    "ENRICHED_MOVEMENT_REPORT",
-    "OTHER",
-]
+CATEGORIES = list(vocabulary.CATEGORIES)
 SALES, PURCHASE, RECEIPT, MOVEMENT_REPORT, OTHER = range(5)
 
-DOCUMENT_TYPES = ["INVOICE", "CREDIT_NOTE", "RECEIPT", "BANK_STATEMENT", "OTHER"]
+DOCUMENT_TYPES = list(vocabulary.DOCUMENT_TYPES)
 INVOICE, CREDIT_NOTE, RECEIPT_TYPE, BANK_STATEMENT, OTHER_TYPE = range(5)
 
-INTAKE_CHANNELS = ["UPLOAD", "EMAIL", "PEPPOL", "MOBILE", "PLATFORM_NETWORK", "BANK_FEED"]
+INTAKE_CHANNELS = list(vocabulary.INTAKE_CHANNELS)
 UPLOAD, EMAIL, PEPPOL, MOBILE, PLATFORM_NETWORK, BANK_FEED = range(6)
 
-ACCOUNTING_STATUSES = [
-    "CLIENT_ACTION_NEEDED",
-    "QUEUED",
-    "READY_TO_PROCESS",
-    "PROCESSED",
-    "ERROR",
-]
+ACCOUNTING_STATUSES = list(vocabulary.ACCOUNTING_STATUSES)
 CLIENT_ACTION_NEEDED, QUEUED, READY_TO_PROCESS, PROCESSED, ERROR = range(5)
 
 BUSINESS_STATUSES = ["AWAITING_VALIDATION", "UNPAID", "FULLY_PAID", "DRAFT", "VALIDATED"]

@@ -3,7 +3,7 @@
 A member sees only the active clients assigned to them (marts.bridge_team_member_clients),
 and only while the member is active and one of their roles sees client documents
 (dim_team_members.sees_client_documents, from the seed team_member_role_access: a client
-manager "sees no documents", shared/domain.md). On PostgreSQL row-level security filters the
+manager "sees no documents" on the platform). On PostgreSQL row-level security filters the
 same rows again; this filter stays as defense in depth. A client outside the member's set is
 answered with 404, so the page never reveals that it exists.
 """

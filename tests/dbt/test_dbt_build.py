@@ -8,7 +8,7 @@ import yaml
 
 from tests.dbt.support import DBT_PROJECT, INCREMENTAL_MODELS, MARTS, table_differences
 
-# The columns each mart must have, copied from the output contract (shared/contracts/marts.md).
+# The columns each mart must have, copied from the output contract (docs/marts.md).
 CONTRACT_COLUMNS = {
     "dim_clients": "client_id, client_name, country, vat_number, link_status, is_active, "
                    "vat_filing_frequency, vat_deadline_day",

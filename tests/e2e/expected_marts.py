@@ -1,4 +1,4 @@
-"""The marts as the output contract (shared/contracts/marts.md) defines them, computed in Polars.
+"""The marts as the output contract (docs/marts.md) defines them, computed in Polars.
 
 Everything here is derived from the simulator's own ground truth at one instant (the world,
 the instant `now` of the last read, the as-of, the time zone and the documents URL template),

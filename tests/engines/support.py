@@ -30,7 +30,7 @@ REPO = DBT_PROJECT.parent
 FLOAT_RELATIVE_TOLERANCE = 1e-9
 FLOAT_ABSOLUTE_TOLERANCE = 1e-9
 
-# The grain of each mart (shared/contracts/marts.md): rows are matched on these keys.
+# The grain of each mart (docs/marts.md): rows are matched on these keys.
 GRAIN = {
     "dim_clients": ("client_id",),
     "dim_team_members": ("user_id",),
