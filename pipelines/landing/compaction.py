@@ -17,7 +17,8 @@ Guarantees (the landing zone's own, kept):
   folder sees the old set or the new one, never both and never neither.
 - Crash-safe: before the swap the live folder is untouched; after it, the old set sits under
   `.compaction/`. Either way whatever `.compaction/` holds is garbage, removed by the next
-  compaction. A kill at any point loses and duplicates nothing (tests/test_compaction.py, with real process kills).
+  compaction. A kill at any point loses and duplicates nothing (tests/test_compaction.py kills
+  a real process).
 - One writer: the caller holds the writer lock, so no file lands in a folder being compacted,
   and dbt (which reads under the same lock) never reads a folder mid-swap.
 """
