@@ -3,7 +3,7 @@ UV_VERSION := 0.13.8
 UV := .tools/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test test-scale test-engines test-failures test-daemon lint bench-extraction bench-scale bench-refresh system-packages docs
+.PHONY: demo test test-scale test-engines test-failures test-daemon lint bench-extraction bench-scale bench-refresh bench-operating-time system-packages docs
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -49,6 +49,11 @@ bench-extraction: .venv/.synced
 # benchmarks/results/refresh_latency.json and refresh_latency.md (about half an hour)
 bench-refresh: .venv/.synced
 	.venv/bin/python benchmarks/refresh_latency.py
+
+# 500 consecutive refreshes of a small simulated firm, with and without compaction;
+# results in benchmarks/results/operating_time.json and operating_time.md
+bench-operating-time: .venv/.synced
+	.venv/bin/python benchmarks/operating_time.py
 
 # The dbt documentation site, from the warehouse of the last `make demo` (or refresh)
 docs: .venv/.synced

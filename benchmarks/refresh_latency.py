@@ -225,23 +225,23 @@ def suite_cost(work: Path, documents: int) -> dict:
     """The landed-documents suite on one run's new rows (~`documents`, every space): once over
     all of them (the check) against once per space file (how it ran before), same rows."""
     import landing_generator
-    import polars as pl
 
     from pipelines.checks.gx_suites import validate_frame
-    from pipelines.checks.suite_checks import CLOCK_SKEW, batch_files, documents_result
+    from pipelines.checks.suite_checks import CLOCK_SKEW, documents_result
+    from pipelines.landing.zone import LandingZone
 
     home = work / "suite"
     landed = landing_generator.generate(home, documents, progress=lambda _line: None)
-    files = batch_files(home / "landing", "documents", landed["batch_id"])
+    files = LandingZone(home / "landing").batch_frames("documents", landed["batch_id"])
     parameters = {"max_received_at": datetime.now(UTC) + CLOCK_SKEW}
-    validate_frame("landed_documents", pl.read_parquet(files[0]), parameters)  # GX loaded
+    validate_frame("landed_documents", files[0], parameters)  # GX loaded
     before = loadavg()
     started = time.perf_counter()
     result = documents_result(files, parameters, landed["batch_id"])
     once = time.perf_counter() - started
     started = time.perf_counter()
-    for path in files:
-        validate_frame("landed_documents", pl.read_parquet(path), parameters)
+    for frame in files:
+        validate_frame("landed_documents", frame, parameters)
     per_file = time.perf_counter() - started
     rows = result.metadata["rows"].value
     print(f"documents suite: {rows:,} rows once {once:.1f}s, per space file {per_file:.1f}s",

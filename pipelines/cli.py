@@ -162,6 +162,18 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compact(_args: argparse.Namespace) -> int:
+    from pipelines.landing.compaction import compact_landing
+
+    settings = load_settings()
+    _print(f"Compacting the landing zone in {settings.landing_dir}")
+    report = compact_landing(settings.landing_dir, settings.state_dir, progress=_print)
+    for folder, reason in report.skipped.items():
+        _print(f"  {folder} left as it is: {reason}")
+    _print(report.summary())
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from pipelines.resources.client_spaces import SimulatedClientSpacesApi
     from pipelines.simulator import SimClock, WorldConfig, build_world
@@ -294,6 +306,10 @@ def build_parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", help="last refresh, data age, held batches, alerts")
     status.add_argument("--json", action="store_true", help="the same as JSON")
     status.set_defaults(handler=cmd_status)
+    compact = commands.add_parser(
+        "compact", help="merge the small landing files into one file per folder and month"
+    )
+    compact.set_defaults(handler=cmd_compact)
     audit = commands.add_parser(
         "access-audit", help="who can see which client (from the published marts)"
     )

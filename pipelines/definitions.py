@@ -10,6 +10,7 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.alerts.sensors import SENSORS
+from pipelines.assets.compaction import landing_compaction
 from pipelines.assets.landing import LANDING_ASSETS
 from pipelines.assets.publish import serving_duckdb, serving_postgres
 from pipelines.assets.reconciliation import source_drift
@@ -32,7 +33,7 @@ def build_definitions(
     settings = settings or InsightsSettings()
     return apply_automation_default(dg.Definitions(
         assets=[*LANDING_ASSETS, warehouse_models, serving_duckdb, serving_postgres,
-                source_drift],
+                source_drift, landing_compaction],
         asset_checks=[*FRESHNESS_CHECKS, *SUITE_CHECKS],
         jobs=JOBS,
         sensors=[*SENSORS, build_live_sensor()],

@@ -41,7 +41,8 @@ rebuild_job = dg.define_asset_job(
 reconcile_job = dg.define_asset_job(
     RECONCILE_JOB_NAME,
     selection=dg.AssetSelection.groups("reconciliation"),
-    description="Re-read every active space in full and report drift against the landing zone.",
+    description="Re-read every active space in full and report drift against the landing zone, "
+                "then compact the landing zone.",
     tags=WRITER_TAG,
 )
 
@@ -63,7 +64,8 @@ def build_schedules() -> list[dg.ScheduleDefinition]:
             name="nightly_reconciliation", job=reconcile_job,
             cron_schedule=settings.reconcile_cron, execution_timezone=settings.timezone,
             tags_fn=run_as_of_tags,
-            description="Full re-read of every space, drift report (INSIGHTS_RECONCILE_CRON).",
+            description="Full re-read of every space, drift report, landing compaction "
+                        "(INSIGHTS_RECONCILE_CRON).",
         ),
     ]
 

@@ -125,6 +125,8 @@ def test_reconciliation_finds_lost_versions_and_reextract_repairs_them(
         clean = run_refresh(settings, api, job_name=RECONCILE_JOB_NAME)
         assert clean.ok
         assert clean.metadata["reports/source_drift"]["lost_versions"] == 0
+        compaction = clean.metadata["maintenance/landing_compaction"]  # the nightly's last step
+        assert compaction["files_after"] < compaction["files_before"]
 
         # Lose one landed batch behind the pipeline's back.
         victim = max((tmp_path / "landing" / "documents").glob("space=*-*/*.parquet"),

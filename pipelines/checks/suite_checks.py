@@ -33,10 +33,6 @@ def newest_batch(landing_dir: Path, entity: str) -> dict | None:
     return records.row(-1, named=True) if records.height else None
 
 
-def batch_files(landing_dir: Path, entity: str, batch_id: str) -> list[Path]:
-    if entity == "documents":
-        return sorted((landing_dir / "documents").glob(f"space=*/{batch_id}-*.parquet"))
-    return sorted((landing_dir / entity).glob(f"{batch_id}.parquet"))
 
 
 def suites_result(outcomes: list[SuiteOutcome], **metadata) -> dg.AssetCheckResult:
@@ -67,12 +63,11 @@ def _landed_suite_check(entity: str):
                                        description=f"no {entity} batch has landed")
         parameters = ({"max_received_at": datetime.now(UTC) + CLOCK_SKEW}
                       if entity == "documents" else None)
-        files = batch_files(landing_dir, entity, batch["batch_id"])
+        frames = LandingZone(landing_dir).batch_frames(entity, batch["batch_id"])
         if entity == "documents":
-            result = documents_result(files, parameters, batch["batch_id"])
+            result = documents_result(frames, parameters, batch["batch_id"])
         else:
-            outcomes = [validate_frame(f"landed_{entity}", pl.read_parquet(path), parameters)
-                        for path in files]
+            outcomes = [validate_frame(f"landed_{entity}", frame, parameters) for frame in frames]
             result = suites_result(outcomes, batch_id=batch["batch_id"])
         _hold_if_refused(settings, entity, batch["batch_id"], "landed_batch_expectations", result)
         return result
@@ -80,17 +75,18 @@ def _landed_suite_check(entity: str):
     return _check
 
 
-def documents_result(files: list[Path], parameters: dict, batch_id: str) -> dg.AssetCheckResult:
+def documents_result(frames: list[pl.DataFrame], parameters: dict,
+                     batch_id: str) -> dg.AssetCheckResult:
     """One validation over the run's new document rows (a fixed cost per run, not per space);
     only when it fails is each space validated alone, to say which spaces are at fault."""
-    # Files of one layout are validated together; a file written with other columns or types
+    # Frames of one layout are validated together; a file written with other columns or types
     # (not by the landing) is validated on its own, so its columns are judged as written.
-    layouts: dict[tuple, list[Path]] = {}
-    for path in files:
-        layouts.setdefault(tuple(pl.read_parquet_schema(path).items()), []).append(path)
+    layouts: dict[tuple, list[pl.DataFrame]] = {}
+    for frame in frames:
+        layouts.setdefault(tuple(frame.schema.items()), []).append(frame)
     outcomes, per_space, rows = [], {}, 0
     for group in layouts.values():
-        frame = pl.read_parquet(group)
+        frame = pl.concat(group)
         rows += frame.height
         outcome = validate_frame("landed_documents", frame, parameters)
         outcomes.append(outcome)
