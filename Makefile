@@ -3,7 +3,7 @@ UV_VERSION := 0.13.8
 UV := .tools/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test test-scale test-engines lint bench-extraction bench-scale system-packages docs
+.PHONY: demo test test-scale test-engines test-failures test-daemon lint bench-extraction bench-scale bench-refresh bench-operating-time system-packages docs
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -30,11 +30,30 @@ test-scale: .venv/.synced
 test-engines: .venv/.synced system-packages
 	.venv/bin/pytest -m engines
 
+# each failure a user can meet, through the real command line (tests/failures, minutes)
+test-failures: .venv/.synced
+	.venv/bin/pytest -m failures
+
+# the deployment (deploy/) for real: PostgreSQL storage, the daemon firing the refresh
+# schedule every minute against the simulator (docs/deployment.md; minutes)
+test-daemon: .venv/.synced system-packages
+	.venv/bin/pytest -m daemon
+
 lint: .venv/.synced
 	.venv/bin/ruff check pipelines tests benchmarks
 
 bench-extraction: .venv/.synced
 	.venv/bin/python benchmarks/extraction_throughput.py
+
+# refresh wall times (15- and 150-client firms) and live-mode lag; results in
+# benchmarks/results/refresh_latency.json and refresh_latency.md (about half an hour)
+bench-refresh: .venv/.synced
+	.venv/bin/python benchmarks/refresh_latency.py
+
+# 500 consecutive refreshes of a small simulated firm, with and without compaction;
+# results in benchmarks/results/operating_time.json and operating_time.md
+bench-operating-time: .venv/.synced
+	.venv/bin/python benchmarks/operating_time.py
 
 # The dbt documentation site, from the warehouse of the last `make demo` (or refresh)
 docs: .venv/.synced

@@ -11,13 +11,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipelines.resources.client_spaces import ClientSpacesApi, SimulatedClientSpacesApi
 from pipelines.resources.settings_resource import InsightsSettings
-from pipelines.settings import SettingsError, load_settings
-from pipelines.summary import serving_summary
+from pipelines.settings import SettingsError, debug_enabled, load_settings
 
+# Heavy libraries (Dagster, dbt, Great Expectations, httpx, DuckDB) are imported inside the
+# commands that use them: `insights --help`, `insights serve` and a refresh's first progress
+# line do not wait for them.
 if TYPE_CHECKING:
     from pipelines.refresh import RefreshOutcome
+    from pipelines.resources.client_spaces import ClientSpacesApi
 
 
 def _refresh(settings: InsightsSettings, api: ClientSpacesApi, **job) -> RefreshOutcome:
@@ -55,6 +57,8 @@ def _summary(outcome: RefreshOutcome) -> None:
 
 
 def _finish(outcome: RefreshOutcome, settings: InsightsSettings) -> int:
+    from pipelines.summary import serving_summary
+
     _summary(outcome)
     _print()
     if outcome.ok:
@@ -63,24 +67,44 @@ def _finish(outcome: RefreshOutcome, settings: InsightsSettings) -> int:
         _print()
         _print(f"Refresh finished in {outcome.seconds:.1f}s.")
         return 0
-    if outcome.failed_steps:
-        _print(f"Refresh FAILED in step(s): {', '.join(outcome.failed_steps)}")
-    if outcome.failed_checks:
-        _print(f"Refresh FAILED: blocking check(s) failed: {', '.join(outcome.failed_checks)}")
-    _print("Nothing new was published. Running `insights refresh` again resumes safely.")
+    from pipelines.failures import failure_lines
+
+    for line in failure_lines(outcome.step_causes, len(outcome.skipped_steps),
+                              outcome.failed_checks, outcome.held,
+                              _published(outcome.published, settings)):
+        _print(line)
     return 1
 
 
-def cmd_refresh(_args: argparse.Namespace) -> int:
+def _published(published: bool, settings: InsightsSettings) -> str:
+    if published:
+        return "the serving database was published before the failure"
+    from pipelines.checks.freshness import serving_data_as_of
+
+    as_of = serving_data_as_of(settings.get().serving_path)
+    kept = f" (it still serves data as of {as_of:%Y-%m-%d %H:%M} UTC)" if as_of else ""
+    return (f"nothing new was published{kept}. Running `insights refresh` again resumes "
+            "safely.")
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
     settings = InsightsSettings(load_settings())
     settings.get().require_api()
+    _print(f"Refreshing from {settings.get().api_url} into {settings.get().home}")
+    from pipelines.resources.client_spaces import ClientSpacesApi
+
     api = ClientSpacesApi(settings)
-    _print(f"Refreshing from {api.describe()} into {settings.get().home}")
-    return _finish(_refresh(settings, api), settings)
+    code = _finish(_refresh(settings, api), settings)
+    if not args.watch:
+        return code
+    from pipelines.live import watch
+
+    return watch(settings, api, lambda: _finish(_refresh(settings, api), settings), _print)
 
 
 def cmd_rebuild(_args: argparse.Namespace) -> int:
     from pipelines.assets.warehouse import FULL_REFRESH_TAG
+    from pipelines.resources.client_spaces import ClientSpacesApi
     from pipelines.schedules import REBUILD_JOB_NAME
 
     settings = InsightsSettings(load_settings())
@@ -106,7 +130,52 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_release(args: argparse.Namespace) -> int:
+    from pipelines.held_batches import HoldStore
+    from pipelines.writer_lock import writer_lock
+
+    settings = load_settings()
+    with writer_lock(settings.state_dir, on_wait=_print):
+        released = HoldStore(settings.landing_dir).release(args.batch, by=args.by)
+    if not released:
+        print(f"insights: batch {args.batch} is not held (see `insights status`)",
+              file=sys.stderr)
+        return 1
+    for hold in released:
+        _print(f"Released batch {hold.batch_id} ({hold.entity}), held since "
+               f"{hold.held_at:%Y-%m-%d %H:%M} UTC for: {hold.reason}")
+    _print("Its rows are published by the next `insights refresh` or `insights rebuild`.")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    import json
+
+    from pipelines import status
+
+    report = status.collect(load_settings())
+    if args.json:
+        _print(json.dumps(report, indent=2))
+    else:
+        for line in status.render(report):
+            _print(line)
+    return 0
+
+
+def cmd_compact(_args: argparse.Namespace) -> int:
+    from pipelines.landing.compaction import compact_landing
+
+    settings = load_settings()
+    _print(f"Compacting the landing zone in {settings.landing_dir}")
+    report = compact_landing(settings.landing_dir, settings.state_dir, progress=_print)
+    for folder, reason in report.skipped.items():
+        _print(f"  {folder} left as it is: {reason}")
+    _print(report.summary())
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
+    from pipelines.resources.client_spaces import SimulatedClientSpacesApi
     from pipelines.simulator import SimClock, WorldConfig, build_world
 
     settings = InsightsSettings(load_settings())
@@ -226,6 +295,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="insights",
         description="Client document insights for accounting firms: extract, transform, publish.",
     )
+    parser.add_argument("--debug", action="store_true",
+                        help="print the full traceback of a failure (also INSIGHTS_DEBUG=1)")
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="run a full refresh against a built-in simulated firm")
     demo.add_argument("--clients", type=int, default=150, help="clients in the firm (150)")
@@ -233,6 +304,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--history-days", type=int, default=730, help="days of history (730)")
     demo.set_defaults(handler=cmd_demo)
     refresh = commands.add_parser("refresh", help="one complete run against the configured API")
+    refresh.add_argument("--watch", action="store_true",
+                         help="then keep asking the API for changes and refresh when there are "
+                              "(live mode without the Dagster daemon; every "
+                              "INSIGHTS_LIVE_INTERVAL_SECONDS)")
     refresh.set_defaults(handler=cmd_refresh)
     rebuild = commands.add_parser(
         "rebuild", help="rebuild all models and the serving database from the landing zone"
@@ -243,6 +318,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reextract.add_argument("--space", required=True, help="the client space id")
     reextract.set_defaults(handler=cmd_reextract)
+    release = commands.add_parser(
+        "release", help="let a batch the quality gate held into the marts (next refresh)"
+    )
+    release.add_argument("batch", help="the held batch id (`insights status` lists them)")
+    release.add_argument("--by", default=_user(), help="who decided (recorded with the hold)")
+    release.set_defaults(handler=cmd_release)
+    status = commands.add_parser("status", help="last refresh, data age, held batches, alerts")
+    status.add_argument("--json", action="store_true", help="the same as JSON")
+    status.set_defaults(handler=cmd_status)
+    compact = commands.add_parser(
+        "compact", help="merge the small landing files into one file per folder and month"
+    )
+    compact.set_defaults(handler=cmd_compact)
     audit = commands.add_parser(
         "access-audit", help="who can see which client (from the published marts)"
     )
@@ -297,6 +385,39 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # output piped into `head` and the like
         return 0
+    except Exception as error:  # noqa: BLE001 (one line for the user, the rest on --debug)
+        return _unexpected(args, error)
+
+
+def _unexpected(args: argparse.Namespace, error: Exception) -> int:
+    """A failure that escaped the run itself (e.g. its own storage on a full disk)."""
+    import traceback
+
+    from pipelines.failures import chain_of_exception, describe
+    from pipelines.progress import CURRENT
+
+    try:
+        debug = args.debug or debug_enabled()
+        home = load_settings().home
+    except SettingsError:
+        debug, home = args.debug, Path.cwd()
+    if debug:
+        traceback.print_exc()
+    step = f" in {CURRENT['step']}" if CURRENT["step"] else ""
+    cause = describe(chain_of_exception(error), home)
+    print(f"insights: {args.command} FAILED{step}: {cause}; nothing new was published "
+          f"(a publish replaces the serving database whole or not at all)."
+          + ("" if debug else " Run with --debug for the traceback."), file=sys.stderr)
+    return 1
+
+
+def _user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 if __name__ == "__main__":

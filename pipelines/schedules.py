@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import dagster as dg
 
+from pipelines.as_of import as_of_tags
 from pipelines.digest.job import deadline_risk_digest_job
-from pipelines.settings import load_schedule_settings
+from pipelines.settings import load_schedule_settings, load_settings
 
 REFRESH_JOB_NAME = "refresh"
 EXTRACT_JOB_NAME = "extract"
@@ -41,9 +42,15 @@ rebuild_job = dg.define_asset_job(
 reconcile_job = dg.define_asset_job(
     RECONCILE_JOB_NAME,
     selection=dg.AssetSelection.groups("reconciliation"),
-    description="Re-read every active space in full and report drift against the landing zone.",
+    description="Re-read every active space in full and report drift against the landing zone, "
+                "then compact the landing zone.",
     tags=WRITER_TAG,
 )
+
+
+def run_as_of_tags(_context=None) -> dict[str, str]:
+    """Every requested run carries its as-of (INSIGHTS_AS_OF, else the moment of the request)."""
+    return as_of_tags(load_settings().as_of)
 
 
 def build_schedules() -> list[dg.ScheduleDefinition]:
@@ -51,13 +58,15 @@ def build_schedules() -> list[dg.ScheduleDefinition]:
     return [
         dg.ScheduleDefinition(
             name="incremental_refresh", job=refresh_job, cron_schedule=settings.refresh_cron,
-            execution_timezone=settings.timezone,
+            execution_timezone=settings.timezone, tags_fn=run_as_of_tags,
             description="Frequent incremental refreshes (INSIGHTS_REFRESH_CRON).",
         ),
         dg.ScheduleDefinition(
             name="nightly_reconciliation", job=reconcile_job,
             cron_schedule=settings.reconcile_cron, execution_timezone=settings.timezone,
-            description="Full re-read of every space, drift report (INSIGHTS_RECONCILE_CRON).",
+            tags_fn=run_as_of_tags,
+            description="Full re-read of every space, drift report, landing compaction "
+                        "(INSIGHTS_RECONCILE_CRON).",
         ),
         dg.ScheduleDefinition(
             name="daily_deadline_risk_digest", job=deadline_risk_digest_job,

@@ -65,6 +65,9 @@ class Settings:
     # many days is listed even when its pace would finish in time; e-mail when SMTP is set
     digest_deadline_days: int = 7
     smtp: SmtpSettings | None = None
+    # The Dagster instance of the deployment (webserver, daemon): `insights refresh` records its
+    # runs there too when set; unset, in a SQLite instance under INSIGHTS_HOME/dagster.
+    dagster_home: Path | None = None
 
     # Derived locations; everything lives under INSIGHTS_HOME so one setting moves it all.
     @property
@@ -279,12 +282,43 @@ def _memory_limit(env: Mapping[str, str]) -> str:
     return value
 
 
+def _home(env: Mapping[str, str]) -> Path:
+    home = Path(_text(env, "INSIGHTS_HOME") or ".insights").expanduser().resolve()
+    # The nearest existing ancestor must be a folder (the rest is created on first use).
+    existing = next((p for p in (home, *home.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        what = "is a file" if existing == home else f"is under {existing}, which is a file"
+        raise SettingsError("INSIGHTS_HOME", f"must be a folder; {home} {what}")
+    return home
+
+
+def debug_enabled(environ: Mapping[str, str] | None = None) -> bool:
+    """INSIGHTS_DEBUG=1 (or `--debug`): failures print their full traceback too."""
+    value = (_text(_read_environment(environ), "INSIGHTS_DEBUG") or "0").lower()
+    if value not in ("0", "1", "true", "false", "yes", "no"):
+        raise SettingsError("INSIGHTS_DEBUG", f"must be 1 or 0, got {value!r}")
+    return value in ("1", "true", "yes")
+
+
+def _dagster_home(env: Mapping[str, str]) -> Path | None:
+    raw = _text(env, "DAGSTER_HOME")
+    if raw is None:
+        return None
+    path = Path(raw).expanduser()
+    if not path.is_absolute():  # Dagster itself refuses a relative DAGSTER_HOME
+        raise SettingsError("DAGSTER_HOME", f"must be an absolute path, got {raw!r}")
+    if not path.is_dir():
+        raise SettingsError("DAGSTER_HOME", f"must be an existing folder (with dagster.yaml), "
+                                            f"got {raw!r}")
+    return path
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate every setting; `environ` replaces the process environment (tests)."""
     env = _read_environment(environ)
     secret = _text(env, "INSIGHTS_API_CLIENT_SECRET")
     return Settings(
-        home=Path(_text(env, "INSIGHTS_HOME") or ".insights").expanduser().resolve(),
+        home=_home(env),
         api_url=_url(env, "INSIGHTS_API_URL"),
         api_client_id=_text(env, "INSIGHTS_API_CLIENT_ID"),
         api_client_secret=Secret(secret) if secret else None,
@@ -305,6 +339,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         duckdb_memory_limit=_memory_limit(env),
         digest_deadline_days=_int(env, "INSIGHTS_DIGEST_DEADLINE_DAYS", 7, 0, 366),
         smtp=_smtp(env),
+        dagster_home=_dagster_home(env),
     )
 
 
@@ -314,6 +349,20 @@ class ScheduleSettings:
     reconcile_cron: str
     timezone: str
     digest_cron: str = "0 7 * * *"
+    live_interval_seconds: int = 60  # live mode: how often the API is asked for changes; 0 = off
+    automation_on: bool = True  # schedules and run-requesting sensors start out RUNNING
+
+
+_SWITCH = {"on": True, "true": True, "1": True, "off": False, "false": False, "0": False}
+
+
+def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = _text(env, name)
+    if raw is None:
+        return default
+    if raw.lower() not in _SWITCH:
+        raise SettingsError(name, f"must be on or off, got {raw!r}")
+    return _SWITCH[raw.lower()]
 
 
 def _cron(env: Mapping[str, str], name: str, default: str) -> str:
@@ -333,4 +382,6 @@ def load_schedule_settings(environ: Mapping[str, str] | None = None) -> Schedule
         reconcile_cron=_cron(env, "INSIGHTS_RECONCILE_CRON", "15 2 * * *"),
         timezone=_timezone(env),
         digest_cron=_cron(env, "INSIGHTS_DIGEST_CRON", "0 7 * * *"),
+        live_interval_seconds=_int(env, "INSIGHTS_LIVE_INTERVAL_SECONDS", 60, 0, 86_400),
+        automation_on=_switch(env, "INSIGHTS_AUTOMATION", True),
     )

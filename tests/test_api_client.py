@@ -11,6 +11,7 @@ import pytest
 
 from pipelines.resources.api_client import (
     ApiError,
+    ApiUnreachable,
     AuthenticationError,
     ClientSpacesClient,
     RetryPolicy,
@@ -159,10 +160,37 @@ def test_no_secret_or_token_in_any_log_line(small_world, caplog):
     assert "Bearer " + token not in text
 
 
-def test_an_unreachable_api_fails_after_bounded_attempts():
+def test_a_refused_connection_is_retried_briefly_then_reported_once():
+    """Nothing listens at the port: a few quick retries (seconds, not minutes), each a
+    progress line, then one error naming the address; max_attempts is for busy servers."""
     waits: list[float] = []
+    lines: list[str] = []
     client = ClientSpacesClient("http://127.0.0.1:9", "id", "secret", sleep=waits.append,
-                                retry=RetryPolicy(max_attempts=3), timeout_seconds=1)
-    with client, pytest.raises(ApiError, match="gave up after 3 attempts.*ConnectError"):
+                                retry=RetryPolicy(max_attempts=50), timeout_seconds=1,
+                                progress=lines.append)
+    with client, pytest.raises(ApiUnreachable) as raised:
         client.list_spaces()
-    assert len(waits) == 2
+    assert str(raised.value) == "connection refused at http://127.0.0.1:9"
+    assert 2 <= len(waits) <= 5 and sum(waits) <= RetryPolicy().connect_retry_seconds
+    assert len(lines) == len(waits)
+    assert all("connection refused at http://127.0.0.1:9; retry" in line for line in lines)
+
+
+def test_an_unknown_host_is_reported_as_a_dns_failure():
+    client = ClientSpacesClient("http://no-such-host.invalid", "id", "secret",
+                                sleep=lambda _s: None, timeout_seconds=2)
+    with client, pytest.raises(ApiUnreachable, match=r"host no-such-host.invalid not found "
+                                                     r"\(DNS\) at http://no-such-host.invalid"):
+        client.list_spaces()
+
+
+def test_server_errors_keep_the_backoff_up_to_max_attempts(small_world):
+    waits: list[float] = []
+    lines: list[str] = []
+    with running_simulator(small_world, faults=FaultConfig(server_error=1.0)) as server, \
+            client_for(server, retry=RetryPolicy(max_attempts=4), sleep=waits.append,
+                       progress=lines.append) as client, \
+            pytest.raises(ApiError, match="gave up after 4 attempts; last problem: 50"):
+        client.list_spaces()
+    assert len(waits) == 3 and len(lines) == 3
+    assert "retry 2/4" in lines[0] and "retry 4/4" in lines[2]

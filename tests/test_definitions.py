@@ -4,30 +4,29 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import dagster as dg
 
+from tests.daemon.support import VENV_BIN, environment_without_venv
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _clean_environment(tmp_path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("INSIGHTS_", "DAGSTER_"))}
-    env["DAGSTER_HOME"] = str(tmp_path)
-    return env
-
-
-def test_workspace_loads_with_no_credentials(tmp_path):
-    """`dagster dev` loads workspace.yaml; validate the same file with no INSIGHTS_* set."""
+def test_workspace_loads_as_dagster_dev_does_without_credentials_or_the_venv_on_path(tmp_path):
+    """`.venv/bin/dagster dev` loads workspace.yaml with DAGSTER_IS_DEV_CLI set, which makes the
+    code location parse the dbt project; nothing is on PATH but the system (no activated venv),
+    and no INSIGHTS_* is set: dbt must come from the interpreter's own environment."""
+    env = environment_without_venv(DAGSTER_HOME=str(tmp_path), DAGSTER_IS_DEV_CLI="1")
+    assert str(VENV_BIN) not in env["PATH"].split(os.pathsep)
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "dagster"), "definitions", "validate",
-         "-w", str(ROOT / "workspace.yaml")],
-        cwd=tmp_path, env=_clean_environment(tmp_path), capture_output=True, text=True,
-        timeout=300,
+        [str(VENV_BIN / "dagster"), "definitions", "validate", "-w", str(ROOT / "workspace.yaml")],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
     )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "client_insights" in result.stdout + result.stderr
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert "client_insights" in output
+    assert f"{VENV_BIN / 'dbt'} --quiet parse" in output  # the parse ran, with our dbt
 
 
 def test_definitions_hold_every_landing_asset_and_the_refresh_job():

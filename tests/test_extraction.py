@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 
 from pipelines.landing.marks import MarkStore
+from pipelines.landing.records import landed_schema
 from pipelines.landing.zone import LandingZone
 from pipelines.refresh import run_refresh
 from pipelines.resources.api_client import RetryPolicy
@@ -64,6 +65,9 @@ def test_full_extraction_under_every_fault_equals_ground_truth(tmp_path, small_w
     assert zone.scan("assignments").collect().height == len(small_world.assignments_at(ANCHOR))
     # Fields unknown to the contract survive in the raw record.
     assert landed["_raw"].str.contains("source_reference").all()
+    # Each documents file holds the one space its folder names (the landed suite relies on it).
+    for path in (tmp_path / "landing" / "documents").glob("space=*/2*.parquet"):
+        assert set(pl.read_parquet(path)["space_id"]) == {path.parent.name.removeprefix("space=")}
 
     # A second run over an unchanged world lands nothing new.
     again, _ = refresh(tmp_path, small_world, clock=clock)
@@ -195,3 +199,15 @@ def test_a_failing_space_does_not_stop_the_others_and_keeps_its_mark(tmp_path, s
     landed = landed_documents(tmp_path)
     assert landed.height == len(keys(landed))
     assert keys(landed) == keys(readable_truth(small_world, ANCHOR))
+
+
+def test_the_landing_refuses_another_space_s_documents(tmp_path, small_world):
+    zone = LandingZone(tmp_path / "landing")
+    space_a, space_b = sorted(s["id"] for s in small_world.spaces_at(ANCHOR))[:2]
+    schema = landed_schema("documents")
+    rows = pl.DataFrame({"space_id": [space_a, space_b]}).select(
+        pl.col("space_id") if name == "space_id" else pl.lit(None, dtype).alias(name)
+        for name, dtype in schema.items())
+    with pytest.raises(ValueError, match=space_b):
+        zone.land_documents(rows, space_a, "20260615T120000Z-test", 0)
+    assert not list(zone.documents_dir(space_a).glob("2*.parquet")), "nothing may land"

@@ -11,11 +11,12 @@ import dagster as dg
 import pytest
 import yaml
 
+from pipelines.automation import apply_automation_default
 from pipelines.cli import main
 from pipelines.definitions import defs
 from pipelines.refresh import run_refresh
 from pipelines.resources.client_spaces import ClientSpacesApi
-from pipelines.schedules import EXTRACT_JOB_NAME, RECONCILE_JOB_NAME, WRITER_TAG
+from pipelines.schedules import EXTRACT_JOB_NAME, RECONCILE_JOB_NAME, WRITER_TAG, refresh_job
 from pipelines.settings import SettingsError, load_schedule_settings
 from tests.conftest import make_settings, running_simulator
 from tests.test_extraction import keys, landed_documents
@@ -26,6 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_jobs_and_schedules_exist_with_their_defaults():
     for name in ("refresh", "extract", "rebuild_from_landing", "nightly_reconciliation"):
         assert defs.resolve_job_def(name).tags.get("insights/writer") == "warehouse"
+        # as `insights refresh` runs them (why: pipelines/definitions.py)
+        assert defs.resolve_job_def(name).executor_def is dg.in_process_executor
     schedules = {s.name: s for s in defs.schedules}
     assert schedules["incremental_refresh"].cron_schedule == "*/30 * * * 1-5"
     assert schedules["incremental_refresh"].job_name == "refresh"
@@ -40,11 +43,49 @@ def test_schedule_settings_are_configurable_and_validated():
         load_schedule_settings({"INSIGHTS_REFRESH_CRON": "every half hour"})
 
 
-def test_the_dagster_instance_runs_one_writer_at_a_time():
-    config = yaml.safe_load((ROOT / "dagster.yaml").read_text())
+@pytest.mark.parametrize("instance_file", ["dagster.yaml", "deploy/dagster.yaml"])
+def test_the_dagster_instance_runs_one_writer_at_a_time(instance_file):
+    config = yaml.safe_load((ROOT / instance_file).read_text())
     limits = config["run_queue"]["tag_concurrency_limits"]
     [key] = WRITER_TAG
     assert {"key": key, "limit": 1} in limits
+
+
+def test_the_deployment_keeps_its_run_history_in_postgres():
+    config = yaml.safe_load((ROOT / "deploy" / "dagster.yaml").read_text())
+    database = config["storage"]["postgres"]["postgres_db"]
+    assert database["scheme"] == "postgresql+psycopg2"  # not psycopg 3: see the file
+    assert database["password"] == {"env": "DAGSTER_PG_PASSWORD"}  # never in the file itself
+
+
+def test_schedules_and_refresh_sensors_run_by_default_and_a_setting_stops_them():
+    assert {s.name: s.default_status for s in defs.schedules} == {
+        "incremental_refresh": dg.DefaultScheduleStatus.RUNNING,
+        "nightly_reconciliation": dg.DefaultScheduleStatus.RUNNING,
+    }
+    assert load_schedule_settings({}).automation_on
+    assert not load_schedule_settings({"INSIGHTS_AUTOMATION": "off"}).automation_on
+    with pytest.raises(SettingsError, match="^INSIGHTS_AUTOMATION: must be on or off"):
+        load_schedule_settings({"INSIGHTS_AUTOMATION": "sometimes"})
+
+    # The rule covers any sensor that requests runs, such as one added later; alerts keep theirs.
+    @dg.sensor(job=refresh_job, default_status=dg.DefaultSensorStatus.RUNNING)
+    def refresh_on_change(_context):
+        return dg.SkipReason("nothing changed")
+
+    with_sensor = dg.Definitions(schedules=defs.schedules,
+                                 sensors=[*defs.sensors, refresh_on_change])
+    stopped = apply_automation_default(with_sensor, on=False)
+    assert {s.default_status for s in stopped.schedules} == {dg.DefaultScheduleStatus.STOPPED}
+    sensors = {s.name: s.default_status for s in stopped.sensors}
+    assert sensors.pop("refresh_on_change") == dg.DefaultSensorStatus.STOPPED
+    assert set(sensors) == {"alert_on_failed_runs", "alert_on_failed_checks",
+                            "alert_on_stale_data"}
+    assert set(sensors.values()) == {dg.DefaultSensorStatus.RUNNING}
+    running = apply_automation_default(with_sensor, on=True)  # a sensor keeps its own default
+    assert {s.name: s.default_status for s in running.sensors}["refresh_on_change"] == (
+        dg.DefaultSensorStatus.RUNNING)
+    assert stopped.get_sensor_def("refresh_on_change").job_name == "refresh"
 
 
 def _intervals(home: Path) -> list[tuple[float, float]]:
@@ -84,6 +125,8 @@ def test_reconciliation_finds_lost_versions_and_reextract_repairs_them(
         clean = run_refresh(settings, api, job_name=RECONCILE_JOB_NAME)
         assert clean.ok
         assert clean.metadata["reports/source_drift"]["lost_versions"] == 0
+        compaction = clean.metadata["maintenance/landing_compaction"]  # the nightly's last step
+        assert compaction["files_after"] < compaction["files_before"]
 
         # Lose one landed batch behind the pipeline's back.
         victim = max((tmp_path / "landing" / "documents").glob("space=*-*/*.parquet"),

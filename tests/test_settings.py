@@ -58,6 +58,8 @@ def test_values_are_parsed(tmp_path):
          "INSIGHTS_SERVE_IDENTITY_HEADER: must be an HTTP header name"),
         ("INSIGHTS_SERVE_POSTGRES_DSN", "mysql://u:hunter2@h/db",
          "INSIGHTS_SERVE_POSTGRES_DSN: must be a postgresql"),
+        ("DAGSTER_HOME", "dagster-home", "DAGSTER_HOME: must be an absolute path"),
+        ("DAGSTER_HOME", "/nonexistent/dagster-home", "DAGSTER_HOME: must be an existing folder"),
     ],
 )
 def test_a_bad_value_gives_one_line_naming_the_variable(variable, value, expected):
@@ -69,6 +71,24 @@ def test_a_bad_value_gives_one_line_naming_the_variable(variable, value, expecte
     assert "hunter2" not in message  # a password in a rejected DSN is not echoed
     assert caught.value.variable == variable
     assert caught.value.variable == variable
+
+
+def test_a_home_that_is_a_file_or_under_one_is_refused(tmp_path):
+    file = tmp_path / "home"
+    file.write_text("not a folder")
+    for home, what in ((file, "is a file"), (file / "sub", f"is under {file}, which is a file")):
+        with pytest.raises(SettingsError) as caught:
+            load_settings({"INSIGHTS_HOME": str(home)})
+        assert str(caught.value) == f"INSIGHTS_HOME: must be a folder; {home} {what}"
+    assert load_settings({"INSIGHTS_HOME": str(tmp_path / "new" / "home")}).home.name == "home"
+
+
+def test_insights_debug_is_a_switch():
+    from pipelines.settings import debug_enabled
+
+    assert debug_enabled({}) is False and debug_enabled({"INSIGHTS_DEBUG": "1"}) is True
+    with pytest.raises(SettingsError, match="INSIGHTS_DEBUG: must be 1 or 0"):
+        debug_enabled({"INSIGHTS_DEBUG": "verbose"})
 
 
 def test_the_postgres_password_is_never_echoed():

@@ -37,7 +37,11 @@ def test_the_landed_batch_check_fails_on_a_corrupted_batch(tmp_path, small_world
     finally:
         api.close()
     check = _check("landing/documents", "landed_batch_expectations")
-    assert _evaluate(check, settings).passed
+    passed = _evaluate(check, settings)
+    assert passed.passed
+    # One validation over every space's new rows, not one per space.
+    assert passed.metadata["validations"].value == 1
+    assert passed.metadata["rows"].value > 0
 
     # Corrupt one file of the newest batch: a duplicated version and a PROCESSED row
     # without processed_at, as a writer other than the extraction might leave it.
@@ -55,6 +59,11 @@ def test_the_landed_batch_check_fails_on_a_corrupted_batch(tmp_path, small_world
     failed = {f["expectation"] for f in result.metadata["failed_expectations"].value}
     assert "expect_compound_columns_to_be_unique" in failed
     assert any("null" in name for name in failed)
+    # The failures are reported for the space whose file is bad, and for no other.
+    space = path.parent.name.removeprefix("space=")
+    per_space = result.metadata["failed_spaces"].value
+    assert set(per_space) == {space}
+    assert "expect_compound_columns_to_be_unique(document_id,updated_at)" in per_space[space]
 
 
 def test_the_mart_check_fails_on_an_out_of_range_share(tmp_path):

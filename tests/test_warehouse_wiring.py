@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import dagster as dg
+import pytest
 
-from pipelines.assets.warehouse import AS_OF_TAG, dbt_vars, resolve_as_of
+from pipelines.as_of import AS_OF_TAG, MissingAsOf, as_of_tags, run_as_of
+from pipelines.assets.warehouse import dbt_vars
 from pipelines.definitions import defs
 from pipelines.settings import load_settings
 
@@ -37,16 +39,30 @@ def test_groups_follow_the_model_folders():
 
 def test_dbt_gets_absolute_paths_from_the_one_settings_module(tmp_path):
     settings = load_settings({"INSIGHTS_HOME": str(tmp_path / "home")})
-    variables = dbt_vars(settings, datetime(2026, 3, 31, 22, 30, tzinfo=UTC))
+    variables = dbt_vars(settings)
     assert variables["landing_dir"] == str(tmp_path / "home" / "landing")
     assert variables["warehouse_path"] == str(tmp_path / "home" / "warehouse" / "warehouse.duckdb")
-    assert variables["as_of"] == "2026-03-31T22:30:00.000000Z"
+    # The as-of is not a var: a var that changes every run would make dbt re-parse everything.
+    assert "as_of" not in variables
 
 
-def test_as_of_comes_from_the_setting_then_the_run_then_the_clock():
+def test_a_run_gets_its_as_of_from_the_setting_or_the_moment_it_is_requested():
     fixed = load_settings({"INSIGHTS_AS_OF": "2026-01-31T12:00:00+01:00"})
-    tags = {AS_OF_TAG: "2026-02-01T00:00:00+00:00"}
-    assert resolve_as_of(fixed, tags) == datetime(2026, 1, 31, 11, tzinfo=UTC)
-    unset = load_settings({})
-    assert resolve_as_of(unset, tags) == datetime(2026, 2, 1, tzinfo=UTC)
-    assert (datetime.now(UTC) - resolve_as_of(unset, {})).total_seconds() < 60
+    assert run_as_of(as_of_tags(fixed.as_of)) == datetime(2026, 1, 31, 11, tzinfo=UTC)
+    requested = run_as_of(as_of_tags(load_settings({}).as_of))
+    assert (datetime.now(UTC) - requested).total_seconds() < 60
+    assert run_as_of({AS_OF_TAG: "2026-02-01T00:00:00+00:00"}) == datetime(2026, 2, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("tags", [{}, {AS_OF_TAG: ""}, {AS_OF_TAG: "yesterday"},
+                                  {AS_OF_TAG: "2026-02-01T00:00:00"}])
+def test_a_run_without_a_valid_as_of_is_an_error(tags):
+    with pytest.raises(MissingAsOf, match=AS_OF_TAG):
+        run_as_of(tags)
+
+
+def test_every_schedule_tags_its_runs_with_an_as_of():
+    for schedule in defs.schedules:
+        context = dg.build_schedule_context(scheduled_execution_time=datetime.now(UTC))
+        request = next(iter(schedule.evaluate_tick(context).run_requests))
+        assert run_as_of(request.tags), schedule.name

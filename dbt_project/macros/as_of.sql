@@ -1,13 +1,20 @@
-{#- The as-of instant of the contract: the `as_of` var (RFC 3339) when set, otherwise the
-    start of this dbt run. Every model that needs it calls these macros, so one run uses
-    one instant everywhere. -#}
+{#- The as-of instant of the contract, one per run. The pipeline hands it over in the
+    environment variable INSIGHTS_RUN_AS_OF (RFC 3339), read only when the models run
+    (`execute`): dbt records the env vars read while parsing and re-parses the files that read
+    one that changed, and a changed `--vars` entry re-parses the whole project, so either would
+    cost a parse on every run. The `as_of` var is for direct dbt invocations (tests, unit tests,
+    other engines) and wins when set. Neither set is an error: no layer picks its own "now". -#}
 {% macro as_of_text() -%}
-    {%- set value = var('as_of', '') -%}
-    {%- if value is none or (value | string | trim) == '' -%}
-        {{ return(run_started_at.strftime('%Y-%m-%dT%H:%M:%S.%f') ~ '+00:00') }}
-    {%- else -%}
-        {{ return(value | string | trim) }}
+    {%- set value = var('as_of', '') | string | trim -%}
+    {%- if value in ('', 'None') and execute -%}
+        {%- set value = env_var('INSIGHTS_RUN_AS_OF', '') | trim -%}
     {%- endif -%}
+    {%- if value == '' and execute -%}
+        {{ exceptions.raise_compiler_error(
+            "no as-of: set the environment variable INSIGHTS_RUN_AS_OF or the var as_of "
+            ~ "(an RFC 3339 timestamp)") }}
+    {%- endif -%}
+    {{ return(value if value != '' else '1970-01-01T00:00:00Z') }}
 {%- endmacro %}
 
 {% macro as_of_timestamp() -%}

@@ -12,9 +12,10 @@ import dagster as dg
 
 from pipelines.extraction.documents import ExtractionRun, SpaceOutcome, extract_documents
 from pipelines.extraction.lists import ListOutcome, active_space_ids, current_spaces, extract_list
+from pipelines.held_batches import HoldStore, hold_refused_batch
 from pipelines.landing.marks import MarkStore
 from pipelines.landing.zone import LandingZone
-from pipelines.resources.api_client import AuthenticationError
+from pipelines.resources.api_client import ApiUnreachable, AuthenticationError
 from pipelines.resources.client_spaces import ClientSpacesApi
 from pipelines.resources.settings_resource import InsightsSettings
 from pipelines.settings import SettingsError
@@ -39,6 +40,7 @@ def start_run(context: dg.AssetExecutionContext, settings: InsightsSettings) -> 
     now = datetime.now(UTC)
     zone = LandingZone(config.landing_dir)
     zone.ensure_layout()
+    holds = HoldStore(config.landing_dir).held()
     return ExtractionRun(
         zone=zone,
         marks=MarkStore(config.state_dir),
@@ -46,6 +48,8 @@ def start_run(context: dg.AssetExecutionContext, settings: InsightsSettings) -> 
         batch_id=f"{now:%Y%m%dT%H%M%S}Z-{context.run.run_id[:8]}",
         extracted_at=now,
         lookback=timedelta(minutes=config.lookback_minutes),
+        held={entity: frozenset(h.batch_id for h in holds if h.entity == entity)
+              for entity in {h.entity for h in holds}},
     )
 
 
@@ -70,9 +74,9 @@ def _list_asset(entity: str, description: str):
         run = start_run(context, settings)
         lock = writer_lock(settings.get().state_dir, on_wait=context.log.info)
         try:
-            with lock, api.client() as client:
+            with lock, api.client(progress=context.log.info) as client:
                 outcome: ListOutcome = extract_list(client, run, entity)
-        except (AuthenticationError, SettingsError) as error:
+        except (ApiUnreachable, AuthenticationError, SettingsError) as error:
             raise _not_retried(error) from error
         record = {
             "extracted_at": run.extracted_at, "status": "ok", "fetched": outcome.fetched,
@@ -139,7 +143,7 @@ def landing_documents(
     try:
         with writer_lock(settings.get().state_dir, on_wait=context.log.info):
             return _extract_documents(context, settings, api)
-    except (AuthenticationError, SettingsError) as error:
+    except (ApiUnreachable, AuthenticationError, SettingsError) as error:
         raise _not_retried(error) from error
 
 
@@ -155,7 +159,7 @@ def _extract_documents(
         raise dg.Failure("no spaces are landed yet: materialize landing/spaces first")
     active = active_space_ids(spaces)
     context.log.info(f"documents: reading {len(active)} active of {spaces.height} spaces")
-    with api.client() as client:
+    with api.client(progress=context.log.info) as client:
         outcomes = extract_documents(
             client, run, active, concurrency=settings.get().api_concurrency,
             progress=context.log.info,
@@ -220,6 +224,12 @@ def _documents_result(
         f"({totals['new_versions']:,} new), quarantined {totals['quarantined']:,}, "
         f"{len(unreadable)} space(s) unreadable"
     )
+    checks = [quarantine_check(totals["fetched"], totals["quarantined"], quarantine_max_share,
+                               top_reasons), reconciliation_check(totals)]
+    for check in checks:  # a refusal by the gate holds the batch (still under the writer lock)
+        if not check.passed and check.severity == dg.AssetCheckSeverity.ERROR:
+            hold_refused_batch(run.zone.root, "documents", run.batch_id, check.check_name,
+                               check.description or "failed")
     return dg.MaterializeResult(
         metadata={
             "batch_id": run.batch_id,
@@ -237,9 +247,7 @@ def _documents_result(
                 metadata={"failed_spaces": dg.MetadataValue.json(failed)},
                 description="Access revoked and removed spaces are reported, not failures.",
             ),
-            quarantine_check(totals["fetched"], totals["quarantined"], quarantine_max_share,
-                             top_reasons),
-            reconciliation_check(totals),
+            *checks,
         ],
     )
 

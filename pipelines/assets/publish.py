@@ -5,6 +5,7 @@ import dagster as dg
 from pipelines.assets.warehouse import warehouse_models
 from pipelines.resources.settings_resource import InsightsSettings
 from pipelines.serving.duckdb_file import publish_duckdb
+from pipelines.serving.leftovers import clean_leftovers
 from pipelines.serving.postgres_publish import publish_postgres
 from pipelines.writer_lock import writer_lock
 
@@ -30,6 +31,7 @@ def serving_duckdb(
 ) -> dg.MaterializeResult:
     config = settings.get()
     with writer_lock(config.state_dir, on_wait=context.log.info):
+        clean_leftovers(config, context.log.warning)
         counts = publish_duckdb(config.warehouse_path, config.serving_path,
                                 config.duckdb_memory_limit)
     context.log.info(

@@ -1,27 +1,30 @@
 """The dbt project as Dagster assets: staging, intermediate and marts, with dbt tests as checks.
 
-dbt receives everything it needs as vars computed from the one settings module (absolute
-paths under INSIGHTS_HOME, the as-of, time zone and URL template), so Dagster and dbt can never
-point at different DuckDB files.
+dbt receives everything it needs from the one settings module: absolute paths under
+INSIGHTS_HOME, the time zone and URL template as vars (the same on every run, so dbt's partial
+parsing stays valid), the run's as-of as an environment variable (see pipelines/as_of.py).
+Dagster and dbt can never point at different DuckDB files.
 """
 
 import contextlib
 import io
 import json
+import os
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 import dagster as dg
 import duckdb
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
+from pipelines.as_of import DBT_AS_OF_ENV, MissingAsOf, rfc3339, run_as_of
 from pipelines.dbt_manifest import dbt_cli, dbt_project
+from pipelines.held_batches import HoldStore
 from pipelines.resources.settings_resource import InsightsSettings
+from pipelines.serving.leftovers import clean_leftovers
 from pipelines.settings import Settings
 from pipelines.writer_lock import writer_lock
 
-AS_OF_TAG = "insights/as_of"
 FULL_REFRESH_TAG = "insights/full_refresh"  # "true": rebuild incremental models from scratch
 
 # Parses the project only under `dagster dev`; `insights` and the tests call ensure_manifest().
@@ -44,20 +47,11 @@ class FolderGroupTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else f"{dbt_resource_props['resource_type']}s"
 
 
-def resolve_as_of(settings: Settings, run_tags: dict[str, str]) -> datetime:
-    """INSIGHTS_AS_OF when set, else the start of the refresh (tagged on the run), else now."""
-    if settings.as_of is not None:
-        return settings.as_of.astimezone(UTC)
-    if AS_OF_TAG in run_tags:
-        return datetime.fromisoformat(run_tags[AS_OF_TAG]).astimezone(UTC)
-    return datetime.now(UTC)
-
-
-def dbt_vars(settings: Settings, as_of: datetime) -> dict[str, str]:
+def dbt_vars(settings: Settings) -> dict[str, str]:
+    """The vars of every dbt invocation: constant for one INSIGHTS_HOME, so dbt keeps its parse."""
     return {
         "landing_dir": str(settings.landing_dir),
         "warehouse_path": str(settings.warehouse_path),
-        "as_of": as_of.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z"),
         "timezone": settings.timezone,
         "documents_url_template": settings.documents_url_template,
         "duckdb_memory_limit": settings.duckdb_memory_limit,
@@ -76,9 +70,11 @@ def warehouse_models(
 ):
     config = settings.get()
     config.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    as_of = resolve_as_of(config, context.run.tags)
-    variables = dbt_vars(config, as_of)
-    context.log.info(f"dbt build as of {variables['as_of']} into {config.warehouse_path}")
+    try:
+        as_of = rfc3339(run_as_of(context.run.tags))
+    except MissingAsOf as error:
+        raise dg.Failure(str(error), allow_retries=False) from None
+    context.log.info(f"dbt build as of {as_of} into {config.warehouse_path}")
     dbt = dbt_cli()
     log_path = config.home / "logs" / f"dbt-{context.run.run_id}.log"
     context.log.info(f"full dbt output: {log_path}")
@@ -87,10 +83,16 @@ def warehouse_models(
         DbtOutput(log_path, context.log.info) as output,
         contextlib.redirect_stdout(output),
     ):
-        args = ["build", "--vars", json.dumps(variables)]
+        HoldStore(config.landing_dir).ensure()  # a landing zone from before the holds
+        clean_leftovers(config, context.log.warning)
+        args = ["build", "--vars", json.dumps(dbt_vars(config))]
         if context.run.tags.get(FULL_REFRESH_TAG) == "true":
             args.append("--full-refresh")
-        invocation = dbt.cli(args, context=context, raise_on_error=False)
+        # One target folder per INSIGHTS_HOME (dagster-dbt's default is a new one per run):
+        # dbt keeps its partial parse there, and the writer lock keeps runs from sharing it.
+        with _environment(DBT_AS_OF_ENV, as_of):
+            invocation = dbt.cli(args, context=context, raise_on_error=False,
+                                 target_path=dbt_target_path(config))
         events = list(invocation.stream())
         # Row counts are read once dbt has let go of the file (one writer or many readers),
         # still under the writer lock so no other run starts writing meanwhile.
@@ -101,6 +103,24 @@ def warehouse_models(
             "dbt build failed: " + ("; ".join(_failures(invocation)) or "see the dbt log"),
             metadata={"dbt_log": str(invocation.target_path / "dbt.log")},
         )
+
+
+def dbt_target_path(settings: Settings):
+    return settings.home / "dbt" / "target"
+
+
+@contextlib.contextmanager
+def _environment(name: str, value: str):
+    """Set one variable for the dbt subprocess, which copies this process's environment."""
+    previous = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = previous
 
 
 class DbtOutput(io.TextIOBase):

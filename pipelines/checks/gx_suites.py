@@ -15,9 +15,10 @@ timezone-aware `datetime` for timestamp bounds (`landed_documents` needs `max_re
 the latest acceptable `received_at`, i.e. now plus a small clock skew). A parameter the suite
 needs but the call does not supply is an error, not a silent pass.
 
-The landed suites describe one batch file as the landing writes it: `landed_documents` is run
-per file of `documents/space=<id>/` (one space, so at most one distinct `space_id`), never on
-the zero-row `_schema.parquet` (which passes anyway) nor on several spaces concatenated.
+The landed suites describe the rows one run landed: `landed_documents` runs once over the new
+files of every `documents/space=<id>/` folder together (`space_id` is a column; that each file
+holds one space is the landing's own guarantee, see LandingZone.land_documents), never on the
+zero-row `_schema.parquet`.
 
 The context and the parsed suites are built once per process and reused; validation holds a
 lock because a GX context is not thread-safe. GX's progress bars are off and its loggers are
@@ -28,6 +29,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import sys
 import threading
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -86,10 +89,31 @@ def _suite_document(name: str) -> dict[str, Any]:
     return json.loads(path.read_text())
 
 
+@cache
+def _gx():
+    """Great Expectations, imported on first use, without pyspark and without analytics.
+
+    GX imports pyspark whenever it is installed (it is, for the Spark dbt target), which
+    costs seconds and prints a pandas warning; the suites here run on pandas only. Where
+    pyspark is already loaded (a Spark session in this process) it is left alone.
+    """
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # read by GX when it imports
+    hidden = "pyspark" not in sys.modules
+    if hidden:
+        sys.modules["pyspark"] = None  # an ImportError for GX's optional import
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import great_expectations
+    finally:
+        if hidden and sys.modules.get("pyspark", 0) is None:
+            del sys.modules["pyspark"]
+    return great_expectations
+
+
 def load_suite(name: str):
     """A fresh `gx.ExpectationSuite` from `expectations/<name>.json`."""
-    import great_expectations as gx
-
+    gx = _gx()
     document = dict(_suite_document(name))
     document.pop("id", None)
     with warnings.catch_warnings():
@@ -123,7 +147,7 @@ def _suite(name: str):
 @cache
 def _batch_definition():
     """One ephemeral context with one pandas dataframe asset, built once per process."""
-    import great_expectations as gx
+    gx = _gx()
     from great_expectations.data_context.types.base import (
         DataContextConfig,
         InMemoryStoreBackendDefaults,

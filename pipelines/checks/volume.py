@@ -24,7 +24,8 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.landing.zone import SCHEMA_FILE, LandingZone
+from pipelines.held_batches import HoldStore
+from pipelines.landing.zone import LandingZone
 
 NOT_ENOUGH_HISTORY = "not enough history"
 
@@ -72,16 +73,8 @@ def _batch_records(landing_dir: Path, entity: str) -> pl.DataFrame:
 
 
 def initial_load_batches(landing_dir: Path) -> set[str]:
-    """Documents batches that held a space's first landed file (a full read of that space)."""
-    first: dict[str, str] = {}
-    for path in (Path(landing_dir) / "documents").glob("space=*/*.parquet"):
-        if path.name == SCHEMA_FILE:
-            continue
-        batch_id = path.stem.rsplit("-", 1)[0]  # <batch_id>-<part>
-        space = path.parent.name
-        if space not in first or batch_id < first[space]:
-            first[space] = batch_id
-    return set(first.values())
+    """Documents batches that held a space's first landed rows (a full read of that space)."""
+    return set(LandingZone(Path(landing_dir)).first_batch_by_space().values())
 
 
 def is_initial_load(landing_dir: Path, batch_id: str) -> bool:
@@ -102,6 +95,9 @@ def recent_fetched_counts(
     )
     if before is not None:
         records = records.filter(pl.col("batch_id") < before)
+    held = HoldStore(Path(landing_dir)).held_ids(entity)
+    if held:  # a refused batch's count is no baseline
+        records = records.filter(~pl.col("batch_id").is_in(list(held)))
     if entity == "documents":
         records = records.filter(~pl.col("batch_id").is_in(list(initial_load_batches(landing_dir))))
     records = records.sort("batch_id").tail(limit)

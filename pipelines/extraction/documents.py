@@ -52,12 +52,17 @@ class ExtractionRun:
     extracted_at: datetime
     lookback: timedelta
     chunk_rows: int = CHUNK_ROWS
+    # batch ids the quality gate holds, per entity (see pipelines/held_batches.py)
+    held: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 def extract_space(client: ClientSpacesClient, run: ExtractionRun, space_id: str) -> SpaceOutcome:
     outcome = SpaceOutcome(space_id, mark=run.marks.get(space_id))
     since = outcome.mark - run.lookback if outcome.mark else None
-    known = run.zone.landed_document_keys(space_id, since)
+    # A full read (a new space, or `insights reextract`) lands a held batch's versions again,
+    # for the gate to check anew; an incremental read leaves them held.
+    held = run.held.get("documents", frozenset()) if since is None else frozenset()
+    known = run.zone.landed_document_keys(space_id, since, exclude_batches=held)
     buffer: list = []
     part = 0
 

@@ -49,6 +49,11 @@ def extract_list(client: ClientSpacesClient, run: ExtractionRun, entity: str) ->
     if entity in VERSION_KEYS:
         landed_before = run.zone.scan(entity)
         if landed_before is not None:
+            # Lists are read in full every run: a held batch's records land again, for the
+            # gate to check anew (the held copy stays out: pipelines/held_batches.py).
+            held = list(run.held.get(entity, ()))
+            if held:
+                landed_before = landed_before.filter(~pl.col("_batch_id").is_in(held))
             new = unique.join(landed_before.select(keys).collect(), on=keys, how="anti")
     if new.height or entity in SNAPSHOT_KEYS:
         run.zone.land_entity(entity, new, run.batch_id)

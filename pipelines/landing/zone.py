@@ -6,6 +6,13 @@ Layout (each file is one batch's rows, written whole or not at all):
     assignments/<batch_id>.parquet                          the complete current set, every run
     quarantine/<entity>/<batch_id>-<scope>-<part>.parquet   rejected records with the reason
     batches/<batch_id>-<entity>.parquet                     one row per extraction step (run record)
+    <any of these folders>/<first_batch_id>-compacted-<token>.parquet
+                                                            small files merged by `insights compact`
+
+Compaction (pipelines/landing/compaction.py) merges the small files of one folder and one month
+(the month of their batch ids) into one file, every row unchanged: its batch id and extraction
+time stay columns, so readers select rows by batch from the content, never from a file name.
+Its work in progress lives under `.compaction/`, which no reader globs.
 
 Every glob also matches a zero-row `_schema.parquet` (see `ensure_layout`), so readers such as
 dbt sources work before the first record of a kind has landed.
@@ -24,6 +31,7 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.held_batches import HOLD_SCHEMA
 from pipelines.landing.records import BATCH_SCHEMA, ENTITY_FIELDS, QUARANTINE_SCHEMA, landed_schema
 
 PARTIAL_SUFFIX = ".partial"
@@ -70,6 +78,12 @@ class LandingZone:
 
     # -- writing -----------------------------------------------------------------------------
     def land_documents(self, frame: pl.DataFrame, space_id: str, batch_id: str, part: int) -> Path:
+        # Each file under space=<id>/ holds that space's rows only: readers (and the landed
+        # documents suite's per-space report) rely on the folder naming the space.
+        others = frame.filter(pl.col("space_id").ne_missing(space_id))["space_id"].unique()
+        if others.len():
+            raise ValueError(f"documents of space(s) {others.to_list()[:3]} handed to the "
+                             f"landing of space {space_id}")
         target = self.documents_dir(space_id) / f"{batch_id}-{part:04d}.parquet"
         return write_parquet_atomically(frame, target)
 
@@ -98,9 +112,25 @@ class LandingZone:
             if entity != "documents":
                 targets[self.entity_dir(entity) / SCHEMA_FILE] = landed_schema(entity)
             targets[self.root / "quarantine" / entity / SCHEMA_FILE] = QUARANTINE_SCHEMA
+        # The quality gate's holds (pipelines/held_batches.py): a real file, since Spark
+        # skips files whose name starts with `_`.
+        targets[self.root / "holds" / "holds.parquet"] = HOLD_SCHEMA
         for path, schema in targets.items():
             if not path.exists():
                 write_parquet_atomically(pl.DataFrame(schema=schema), path)
+
+    def compaction_folders(self) -> list[Path]:
+        """The folders whose files compaction merges: each space's, each list's, the run
+        records' and each quarantine entity's."""
+        spaces = [d for d in sorted((self.root / "documents").glob("space=*"))
+                  if d.is_dir() and d != self.documents_dir(SCHEMA_SCOPE)]
+        flat = [self.entity_dir(e) for e in ENTITY_FIELDS if e != "documents"]
+        flat += [self.root / "batches"]
+        flat += [self.root / "quarantine" / e for e in ENTITY_FIELDS]
+        return spaces + [d for d in flat if d.is_dir()]
+
+    def staging_dir(self) -> Path:
+        return self.root / STAGING_DIR
 
     def remove_partials(self) -> int:
         """Delete leftovers of writes that a crash interrupted; they were never visible."""
@@ -128,12 +158,49 @@ class LandingZone:
 
     def batch_records(self, entity: str) -> pl.DataFrame:
         """The run records of one entity's extraction steps, oldest first."""
-        files = sorted((self.root / "batches").glob(f"*-{entity}.parquet"))
-        if not files:
-            return pl.DataFrame(schema=BATCH_SCHEMA)
-        return pl.read_parquet(files).cast(BATCH_SCHEMA).sort("batch_id")
+        def read() -> pl.DataFrame:
+            files = [f for f in data_files(self.root / "batches")
+                     if is_compacted(f) or f.stem.endswith(f"-{entity}")]
+            if not files:
+                return pl.DataFrame(schema=BATCH_SCHEMA)
+            frame = pl.concat([pl.read_parquet(f) for f in files], how="diagonal")
+            return frame.cast(BATCH_SCHEMA).filter(pl.col("entity") == entity)
 
-    def landed_document_keys(self, space_id: str, since: datetime | None) -> pl.DataFrame:
+        return _retrying_a_swap(read).sort("batch_id")
+
+    def batch_frames(self, entity: str, batch_id: str) -> list[pl.DataFrame]:
+        """The rows one batch landed for an entity, one frame per file (documents: per space),
+        from its own files and from compacted files of its month."""
+        folders = (sorted((self.root / "documents").glob("space=*")) if entity == "documents"
+                   else [self.entity_dir(entity)])
+
+        def read() -> list[pl.DataFrame]:
+            frames = []
+            for folder in folders:
+                for path in data_files(folder):
+                    if is_compacted(path) and file_batch_id(path)[:6] == batch_id[:6]:
+                        # sorted by batch: the statistics skip the row groups of other batches
+                        rows = (pl.scan_parquet(path)
+                                .filter(pl.col("_batch_id") == batch_id).collect())
+                        if rows.height:
+                            frames.append(rows)
+                    elif not is_compacted(path) and file_batch_id(path) == batch_id:
+                        frames.append(pl.read_parquet(path))
+            return frames
+
+        return _retrying_a_swap(read)
+
+    def first_batch_by_space(self) -> dict[str, str]:
+        """Each space's earliest landed batch id (a compacted file is named by its first)."""
+        first: dict[str, str] = {}
+        for folder in (self.root / "documents").glob("space=*"):
+            batches = [file_batch_id(path) for path in data_files(folder)]
+            if batches:
+                first[folder.name.removeprefix("space=")] = min(batches)
+        return first
+
+    def landed_document_keys(self, space_id: str, since: datetime | None,
+                             exclude_batches: frozenset[str] = frozenset()) -> pl.DataFrame:
         """(document_id, updated_at) already landed for a space at or after `since`.
 
         A re-read can only return versions with updated_at >= since, so older keys are never
@@ -142,12 +209,46 @@ class LandingZone:
         frame = self.scan_documents(space_id)
         if frame is None:
             return pl.DataFrame(schema=KEY_SCHEMA)
+        if exclude_batches:
+            frame = frame.filter(~pl.col("_batch_id").is_in(list(exclude_batches)))
         keys = frame.select(list(KEY_SCHEMA))
         if since is not None:
             keys = keys.filter(pl.col("updated_at") >= since)
         return keys.unique().collect()
 
 
+def data_files(folder: Path) -> list[Path]:
+    """The Parquet files of one folder that hold rows (not the zero-row schema file)."""
+    return sorted(p for p in Path(folder).glob("*.parquet") if p.name != SCHEMA_FILE)
+
+
+def file_batch_id(path: Path) -> str:
+    """The batch a landed file belongs to (a compacted file: its first batch). Batch ids are
+    `<YYYYMMDDTHHMMSS>Z-<token>`, the first two dash-separated parts of every file name."""
+    return "-".join(Path(path).name.removesuffix(".parquet").split("-")[:2])
+
+
+def is_compacted(path: Path) -> bool:
+    return f"-{COMPACTED}-" in Path(path).name
+
+
+def compacted_name(first_batch_id: str) -> str:
+    """A fresh name each time: a reader that listed the folder before a swap never opens a
+    rewritten file under a name it already knew."""
+    return f"{first_batch_id}-{COMPACTED}-{uuid.uuid4().hex[:8]}.parquet"
+
+
+def _retrying_a_swap(read):
+    """A reader that listed a folder just before compaction swapped it finds a file gone;
+    listing again sees the new set (compaction holds the writer lock, so it swaps rarely)."""
+    try:
+        return read()
+    except FileNotFoundError:
+        return read()
+
+
 KEY_SCHEMA = {"document_id": pl.String, "updated_at": pl.Datetime("us", "UTC")}
 SCHEMA_FILE = "_schema.parquet"
 SCHEMA_SCOPE = "_schema"
+COMPACTED = "compacted"
+STAGING_DIR = ".compaction"

@@ -33,6 +33,11 @@ class AuthenticationError(ApiError):
     """The token endpoint refused the credentials, or a fresh token was refused."""
 
 
+class ApiUnreachable(ApiError):
+    """Nothing answers at the API's address (connection refused, host not found): permanent
+    for this run, so it is retried only briefly and then reported once."""
+
+
 class SpaceUnavailable(ApiError):
     """A space's documents cannot be read: access revoked (403) or space gone (404)."""
 
@@ -55,6 +60,9 @@ class RetryPolicy:
     backoff_base_seconds: float = 0.5
     backoff_max_seconds: float = 30.0
     retry_after_max_seconds: float = 300.0
+    # A refused connection or a DNS failure is not a busy server: a few quick retries (for a
+    # server restarting) within this many seconds, then the run stops with one clear line.
+    connect_retry_seconds: float = 8.0
 
     def backoff(self, attempt: int, rng: random.Random) -> float:
         """Full jitter: uniform in [0, min(max, base * 2^(attempt-1))]."""
@@ -96,6 +104,7 @@ class ClientSpacesClient:
         page_size: int = 1000,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        progress: Callable[[str], None] | None = None,
     ):
         self._base_url = base_url.rstrip("/")
         self._client_id = client_id
@@ -104,6 +113,7 @@ class ClientSpacesClient:
         self._page_size = page_size
         self._sleep = sleep
         self._rng = rng or random.Random()
+        self._progress = progress  # each retry is a progress line for the person watching
         self._token: str | None = None
         self._token_expires = 0.0
         self._token_lock = threading.Lock()
@@ -147,6 +157,16 @@ class ClientSpacesClient:
         path = f"/datastore/v1/spaces/{space_id}/documents"
         yield from self.iter_pages(path, "documents", params, space_id=space_id)
 
+    def first_document_since(self, space_id: str, updated_gte: datetime | None) -> dict | None:
+        """One document state with updated_at >= updated_gte (the oldest), or None: one
+        request with limit=1, for asking cheaply whether a space changed."""
+        query: dict = {"limit": 1}
+        if updated_gte is not None:
+            query["updated_gte"] = format_timestamp(updated_gte)
+        path = f"/datastore/v1/spaces/{space_id}/documents"
+        documents = self._get_json(path, query, "documents", space_id)["documents"]
+        return documents[0] if documents else None
+
     # -- paging ------------------------------------------------------------------------------
     def iter_pages(
         self, path: str, list_key: str, params: dict | None = None, *, space_id: str | None = None
@@ -186,6 +206,8 @@ class ClientSpacesClient:
                 return self._interpret(response, path, list_key, space_id)
             except _Transient as problem:
                 self._wait_before_retry(f"GET {path}", problem, attempt)
+            except httpx.ConnectError as error:
+                self._wait_before_reconnect(f"GET {path}", error, attempt)
             except httpx.TransportError as error:
                 self._wait_before_retry(f"GET {path}", _Transient(type(error).__name__), attempt)
 
@@ -220,9 +242,25 @@ class ClientSpacesClient:
             delay = min(problem.wait, self._retry.retry_after_max_seconds)
         else:
             delay = self._retry.backoff(attempt, self._rng)
-        log.info("%s: %s; retry %d/%d in %.2fs", what, problem.description, attempt + 1,
-                 self._retry.max_attempts, delay)
+        self._report(f"{what}: {problem.description}; retry {attempt + 1}/"
+                     f"{self._retry.max_attempts} in {delay:.1f}s")
         self._sleep(delay)
+
+    def _wait_before_reconnect(self, what: str, error: httpx.ConnectError, attempt: int) -> None:
+        """Connection refused / host not found: retried for connect_retry_seconds at most."""
+        problem = unreachable_reason(error, self._base_url)
+        # 0.5, 1, 2, 4 s ...: the waits so far sum to base * (2^(attempt-1) - 1)
+        delay = self._retry.backoff_base_seconds * 2 ** (attempt - 1)
+        waited = self._retry.backoff_base_seconds * (2 ** (attempt - 1) - 1)
+        if waited + delay > self._retry.connect_retry_seconds:
+            raise ApiUnreachable(problem) from None
+        self._report(f"{what}: {problem}; retry {attempt + 1} in {delay:.1f}s")
+        self._sleep(delay)
+
+    def _report(self, line: str) -> None:
+        log.info("%s", line)
+        if self._progress is not None:
+            self._progress(line)
 
     # -- token -------------------------------------------------------------------------------
     def _current_token(self) -> str:
@@ -270,8 +308,21 @@ class ClientSpacesClient:
                     raise _Transient("token answer is not the expected JSON") from None
             except _Transient as problem:
                 self._wait_before_retry(what, problem, attempt)
+            except httpx.ConnectError as error:
+                self._wait_before_reconnect(what, error, attempt)
             except httpx.TransportError as error:
                 self._wait_before_retry(what, _Transient(type(error).__name__), attempt)
+
+
+def unreachable_reason(error: httpx.ConnectError, base_url: str) -> str:
+    text = str(error).lower()
+    if any(marker in text for marker in ("name or service", "name resolution", "nodename",
+                                         "getaddrinfo", "no address")):
+        host = httpx.URL(base_url).host
+        return f"host {host} not found (DNS) at {base_url}"
+    if "refused" in text:
+        return f"connection refused at {base_url}"
+    return f"cannot connect to {base_url} ({_short(str(error), 120)})"
 
 
 def _bearer(token: str) -> dict[str, str]:

@@ -8,15 +8,27 @@ the tests exercise the real client over real HTTP, never a mock.
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 
-from pipelines.resources.api_client import ClientSpacesClient, RetryPolicy
+from pipelines.resources.api_client import (
+    ApiUnreachable,
+    AuthenticationError,
+    ClientSpacesClient,
+    RetryPolicy,
+)
 from pipelines.resources.settings_resource import InsightsSettings
+
+# After a refused connection or refused credentials, the other steps of the same run fail at
+# once with the same error instead of waiting (or sending a wrong secret) again.
+FAIL_FAST_SECONDS = 120.0
 
 
 class ClientSpacesApi:
     def __init__(self, settings: InsightsSettings, retry: RetryPolicy | None = None):
         self._settings = settings
         self._retry = retry
+        self._permanent: tuple[float, Exception] | None = None
 
     def retry_policy(self) -> RetryPolicy:
         return self._retry or RetryPolicy(max_attempts=self._settings.get().api_max_attempts)
@@ -24,20 +36,48 @@ class ClientSpacesApi:
     def describe(self) -> str:
         return self._settings.get().api_url or "(not configured)"
 
-    def client(self) -> ClientSpacesClient:
+    def client(self, progress: Callable[[str], None] | None = None) -> ClientSpacesClient:
         settings = self._settings.get()
         settings.require_api()
         return self._client_for(settings.api_url, settings.api_client_id,
-                                settings.api_client_secret)
+                                settings.api_client_secret, progress)
 
-    def _client_for(self, url: str, client_id: str, client_secret: str) -> ClientSpacesClient:
+    def _client_for(self, url: str, client_id: str, client_secret: str,
+                    progress: Callable[[str], None] | None = None) -> ClientSpacesClient:
         settings = self._settings.get()
-        return ClientSpacesClient(
-            url, client_id, client_secret,
+        return _FailFastClient(
+            self, url, client_id, client_secret,
             timeout_seconds=settings.api_timeout_seconds,
             retry=self.retry_policy(),
             page_size=settings.api_page_size,
+            progress=progress,
         )
+
+    def remember_permanent(self, error: Exception) -> None:
+        self._permanent = (time.monotonic(), error)
+
+    def check_permanent(self) -> None:
+        if self._permanent is not None:
+            when, error = self._permanent
+            if time.monotonic() - when < FAIL_FAST_SECONDS:
+                raise type(error)(str(error))
+            self._permanent = None
+
+
+class _FailFastClient(ClientSpacesClient):
+    """The real client, sharing a permanent failure with the other steps of the run."""
+
+    def __init__(self, owner: ClientSpacesApi, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._owner = owner
+
+    def _current_token(self) -> str:
+        self._owner.check_permanent()
+        try:
+            return super()._current_token()
+        except (ApiUnreachable, AuthenticationError) as error:
+            self._owner.remember_permanent(error)
+            raise
 
 
 class SimulatedClientSpacesApi(ClientSpacesApi):
@@ -64,9 +104,9 @@ class SimulatedClientSpacesApi(ClientSpacesApi):
     def describe(self) -> str:
         return f"built-in simulator at {self.server.url}"
 
-    def client(self) -> ClientSpacesClient:
+    def client(self, progress: Callable[[str], None] | None = None) -> ClientSpacesClient:
         server = self.server
-        return self._client_for(server.url, server.client_id, server.client_secret)
+        return self._client_for(server.url, server.client_id, server.client_secret, progress)
 
     def close(self) -> None:
         with self._lock:

@@ -58,7 +58,9 @@ def publish_duckdb(
     if not tables:
         raise RuntimeError(f"the warehouse {warehouse_path} has no tables in schema marts")
     serving_path.parent.mkdir(parents=True, exist_ok=True)
-    building = serving_path.with_name(f".{serving_path.name}.{uuid.uuid4().hex[:8]}.partial")
+    # the pid in the name tells the next run's clean-up whether the writer is still alive
+    building = serving_path.with_name(
+        f".{serving_path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.partial")
     counts: dict[str, int] = {}
     try:
         with duckdb.connect(str(building)) as con:

@@ -1,17 +1,25 @@
-"""A seeded, deterministic fake of the Client Spaces API, served over real HTTP on loopback."""
+"""A seeded, deterministic fake of the Client Spaces API, served over real HTTP on loopback.
 
-from pipelines.simulator.clock import SimClock
-from pipelines.simulator.config import FaultConfig, WorldConfig
-from pipelines.simulator.server import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, SimulatorServer
-from pipelines.simulator.world import World, build_world
+The names below load on first use (PEP 562), so that importing one light submodule (the
+command line's argument definitions) does not load the server and its data libraries.
+"""
 
-__all__ = [
-    "DEMO_CLIENT_ID",
-    "DEMO_CLIENT_SECRET",
-    "FaultConfig",
-    "SimClock",
-    "SimulatorServer",
-    "World",
-    "WorldConfig",
-    "build_world",
-]
+import importlib
+
+_HOMES = {
+    "DEMO_CLIENT_ID": "config",
+    "DEMO_CLIENT_SECRET": "config",
+    "FaultConfig": "config",
+    "SimClock": "clock",
+    "SimulatorServer": "server",
+    "World": "world",
+    "WorldConfig": "config",
+    "build_world": "world",
+}
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)

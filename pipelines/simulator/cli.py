@@ -9,11 +9,8 @@ import threading
 import time
 from datetime import timedelta
 
-from pipelines.simulator.clock import SimClock
-from pipelines.simulator.config import FaultConfig, WorldConfig
-from pipelines.simulator.server import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, SimulatorServer
+from pipelines.simulator.config import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, FaultConfig, WorldConfig
 from pipelines.simulator.tokens import parse_timestamp
-from pipelines.simulator.world import build_world
 
 FAULT_OPTIONS = [
     "rate_limit",
@@ -60,6 +57,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipelines.simulator.clock import SimClock
+    from pipelines.simulator.server import SimulatorServer  # the server and its data libraries
+    from pipelines.simulator.world import build_world
     world_options = {"seed": args.seed, "clients": args.clients, "history_days": args.history_days}
     if args.anchor is not None:
         world_options["anchor"] = args.anchor

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+# The credentials the simulator accepts unless told otherwise.
+DEMO_CLIENT_ID = "insights-demo"
+DEMO_CLIENT_SECRET = "insights-demo-secret-not-for-production"  # noqa: S105 - a demo value
+
 
 def _today_midnight_utc() -> datetime:
     now = datetime.now(UTC)

@@ -10,14 +10,12 @@ import threading
 from http.server import ThreadingHTTPServer
 
 from pipelines.simulator.clock import SimClock
-from pipelines.simulator.config import FaultConfig
+from pipelines.simulator.config import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, FaultConfig
 from pipelines.simulator.faults import FaultDecider
 from pipelines.simulator.handler import SimulatorHandler
 from pipelines.simulator.tokens import TokenStore
 from pipelines.simulator.world import World
 
-DEMO_CLIENT_ID = "insights-demo"
-DEMO_CLIENT_SECRET = "insights-demo-secret-not-for-production"  # noqa: S105 - a demo value
 logger = logging.getLogger(__name__)
 
 

@@ -89,9 +89,6 @@ CASES = {
     "vat_amount not a number": (
         lambda f: set_where(f, pl.col("vat_amount").is_not_null(), vat_amount="n/a"),
         (REGEX, "vat_amount")),
-    "two space_ids in one batch": (
-        lambda f: set_where(f, ANY, space_id="00000000-0000-4000-8000-000000000000"),
-        ("expect_column_unique_value_count_to_be_between", "space_id")),
     "document_id not a UUID": (
         lambda f: set_where(f, ANY, document_id="doc-1"), (REGEX, "document_id")),
     "currency not an ISO code": (

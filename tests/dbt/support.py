@@ -65,8 +65,10 @@ class Warehouse:
     path: Path
     work: Path
 
-    def dbt(self, *args: str, landing_dir: Path, as_of: datetime) -> dbtRunnerResult:
-        variables = {"landing_dir": str(landing_dir), "as_of": rfc3339(as_of)}
+    def dbt(self, *args: str, landing_dir: Path, as_of: datetime | None) -> dbtRunnerResult:
+        variables = {"landing_dir": str(landing_dir)}
+        if as_of is not None:  # None: the as-of must come from INSIGHTS_RUN_AS_OF
+            variables["as_of"] = rfc3339(as_of)
         command = [
             *args,
             "--project-dir", str(DBT_PROJECT),

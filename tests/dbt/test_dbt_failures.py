@@ -146,3 +146,16 @@ def test_an_invalid_landed_row_fails_the_staging_tests(history, tmp_path):
     assert any(name.startswith("accepted_values_stg_landing__documents_category")
                for name in failed), failed
     assert "not_null_stg_landing__documents_batch_id" in failed, failed
+
+
+def test_a_build_without_an_as_of_is_an_error(history, tmp_path, monkeypatch):
+    """No layer picks its own "now": without the var and without INSIGHTS_RUN_AS_OF the models
+    that need the as-of do not compile."""
+    monkeypatch.delenv("INSIGHTS_RUN_AS_OF", raising=False)
+    warehouse = history.incremental.copy(tmp_path / "no-as-of.duckdb")
+    result = warehouse.dbt("build", "--select", "int_clients_current",
+                           landing_dir=history.landing, as_of=None)
+    assert not result.success
+    nodes = result.result.results if result.result is not None else []
+    messages = [str(result.exception), *(str(node.message) for node in nodes)]
+    assert any("no as-of" in message for message in messages), messages

@@ -28,11 +28,16 @@
 with
 
 {% if is_incremental() %}
+{%- set released_batches = released_document_batches(this) %}
 new_landings as (
     -- The landing zone is append-only and batch ids sort by time: only batches landed after
-    -- the newest one merged so far are read (Parquet statistics skip the rest).
+    -- the newest one merged so far are read (Parquet statistics skip the rest), and any
+    -- batch released from the quality gate's hold since then (older, so named here).
     select * from {{ ref('stg_landing__documents') }}
     where batch_id > (select coalesce(max(batch_id), '') from {{ this }})
+    {%- if released_batches %}
+        or batch_id in ('{{ released_batches | join("', '") }}')
+    {%- endif %}
 ),
 
 affected_documents as (

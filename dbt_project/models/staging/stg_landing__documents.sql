@@ -34,6 +34,8 @@ renamed as (
         _extracted_at as extracted_at
         -- _raw stays in the landing zone: it is for audits, not for models
     from source
+    -- the rows of a batch the quality gate refused wait for its release
+    where {{ not_in_held_batch('documents', 'source._batch_id') }}
 ),
 
 final as (

@@ -18,6 +18,8 @@ renamed as (
         _batch_id as batch_id,
         _extracted_at as extracted_at
     from source
+    -- the rows of a batch the quality gate refused wait for its release
+    where {{ not_in_held_batch('spaces', 'source._batch_id') }}
 ),
 
 final as (
