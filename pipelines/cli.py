@@ -263,6 +263,27 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_digest(args: argparse.Namespace) -> int:
+    from pipelines.digest.send import UnknownMember, compose, send
+
+    settings = load_settings()
+    try:
+        digests = compose(settings, args.member)
+    except UnknownMember as error:
+        print(f"insights: {error}", file=sys.stderr)
+        return 1
+    for digest in digests:
+        if digest.clients:
+            _print(digest.title())
+            for line in digest.lines():
+                _print(f"  {line}")
+    _print(f"{sum(1 for d in digests if d.clients)} of {len(digests)} member(s) have clients "
+           f"at deadline risk.")
+    if not args.dry_run:
+        send(settings, digests, progress=_print)
+    return 1 if any(d.errors for d in digests) else 0
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     from pipelines.simulator import cli as simulator_cli
 
@@ -331,6 +352,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--demo", action="store_true",
                        help="demo mode, for trying out only: pick any team member, no SSO header")
     serve.set_defaults(handler=cmd_serve)
+    digest = commands.add_parser(
+        "digest", help="send each member the clients at risk of missing a filing deadline")
+    digest.add_argument("--member", help="only this member (e-mail)")
+    digest.add_argument("--dry-run", action="store_true", help="print the digests, send nothing")
+    digest.set_defaults(handler=cmd_digest)
     simulate = commands.add_parser("simulate", help="serve the simulated Client Spaces API")
     from pipelines.simulator import cli as simulator_cli
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.as_of import as_of_tags
+from pipelines.digest.job import deadline_risk_digest_job
 from pipelines.settings import load_schedule_settings, load_settings
 
 REFRESH_JOB_NAME = "refresh"
@@ -67,7 +68,12 @@ def build_schedules() -> list[dg.ScheduleDefinition]:
             description="Full re-read of every space, drift report, landing compaction "
                         "(INSIGHTS_RECONCILE_CRON).",
         ),
+        dg.ScheduleDefinition(
+            name="daily_deadline_risk_digest", job=deadline_risk_digest_job,
+            cron_schedule=settings.digest_cron, execution_timezone=settings.timezone,
+            description="Each member's clients at deadline risk (INSIGHTS_DIGEST_CRON).",
+        ),
     ]
 
 
-JOBS = [refresh_job, extract_job, rebuild_job, reconcile_job]
+JOBS = [refresh_job, extract_job, rebuild_job, reconcile_job, deadline_risk_digest_job]

@@ -61,6 +61,10 @@ class Settings:
     serve_identity_header: str = "X-Forwarded-Email"
     serve_postgres_dsn: Secret | None = field(default=None, repr=False)
     duckdb_memory_limit: str = "3GB"  # the dbt build's and the publish's DuckDB memory bound
+    # the deadline-risk digest: a client with open work and its filing deadline within this
+    # many days is listed even when its pace would finish in time; e-mail when SMTP is set
+    digest_deadline_days: int = 7
+    smtp: SmtpSettings | None = None
     # The Dagster instance of the deployment (webserver, daemon): `insights refresh` records its
     # runs there too when set; unset, in a SQLite instance under INSIGHTS_HOME/dagster.
     dagster_home: Path | None = None
@@ -97,6 +101,40 @@ class Settings:
                 raise SettingsError(
                     variable, "is not set; it is needed to read the Client Spaces API"
                 )
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """The mail server of the e-mail digest (INSIGHTS_SMTP_*)."""
+
+    host: str
+    port: int
+    security: str  # starttls | ssl | none
+    sender: str
+    username: str | None = None
+    password: Secret | None = field(default=None, repr=False)
+
+
+def _smtp(env: Mapping[str, str]) -> SmtpSettings | None:
+    host = _text(env, "INSIGHTS_SMTP_HOST")
+    if host is None:
+        return None
+    security = (_text(env, "INSIGHTS_SMTP_SECURITY") or "starttls").lower()
+    if security not in ("starttls", "ssl", "none"):
+        raise SettingsError("INSIGHTS_SMTP_SECURITY",
+                            f"must be starttls, ssl or none, got {security!r}")
+    sender = _text(env, "INSIGHTS_SMTP_FROM")
+    if not sender or "@" not in sender:
+        raise SettingsError("INSIGHTS_SMTP_FROM", "must be the sender's e-mail address when "
+                                                  "INSIGHTS_SMTP_HOST is set")
+    username, password = _text(env, "INSIGHTS_SMTP_USERNAME"), _text(env, "INSIGHTS_SMTP_PASSWORD")
+    if bool(username) != bool(password):
+        raise SettingsError("INSIGHTS_SMTP_PASSWORD" if username else "INSIGHTS_SMTP_USERNAME",
+                            "INSIGHTS_SMTP_USERNAME and INSIGHTS_SMTP_PASSWORD go together")
+    default_port = {"starttls": 587, "ssl": 465, "none": 25}[security]
+    return SmtpSettings(host=host, port=_int(env, "INSIGHTS_SMTP_PORT", default_port, 1, 65535),
+                        security=security, sender=sender, username=username,
+                        password=Secret(password) if password else None)
 
 
 def _read_environment(environ: Mapping[str, str] | None) -> dict[str, str]:
@@ -299,6 +337,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         serve_identity_header=_header_name(env),
         serve_postgres_dsn=_postgres_dsn(env, "INSIGHTS_SERVE_POSTGRES_DSN"),
         duckdb_memory_limit=_memory_limit(env),
+        digest_deadline_days=_int(env, "INSIGHTS_DIGEST_DEADLINE_DAYS", 7, 0, 366),
+        smtp=_smtp(env),
         dagster_home=_dagster_home(env),
     )
 
@@ -308,6 +348,7 @@ class ScheduleSettings:
     refresh_cron: str
     reconcile_cron: str
     timezone: str
+    digest_cron: str = "0 7 * * *"
     live_interval_seconds: int = 60  # live mode: how often the API is asked for changes; 0 = off
     automation_on: bool = True  # schedules and run-requesting sensors start out RUNNING
 
@@ -340,6 +381,7 @@ def load_schedule_settings(environ: Mapping[str, str] | None = None) -> Schedule
         refresh_cron=_cron(env, "INSIGHTS_REFRESH_CRON", "*/30 * * * 1-5"),
         reconcile_cron=_cron(env, "INSIGHTS_RECONCILE_CRON", "15 2 * * *"),
         timezone=_timezone(env),
+        digest_cron=_cron(env, "INSIGHTS_DIGEST_CRON", "0 7 * * *"),
         live_interval_seconds=_int(env, "INSIGHTS_LIVE_INTERVAL_SECONDS", 60, 0, 86_400),
         automation_on=_switch(env, "INSIGHTS_AUTOMATION", True),
     )

@@ -32,6 +32,9 @@ final as (
         and backlog.category = current_counts.category
     where backlog.open_accountant_action_eod <> coalesce(current_counts.open_accountant_action, 0)
         or backlog.open_client_action_eod <> coalesce(current_counts.open_client_action, 0)
+        -- nothing is reconstructed on the as-of date
+        or backlog.open_accountant_action_eod_reconstructed <> backlog.open_accountant_action_eod
+        or backlog.open_client_action_eod_reconstructed <> backlog.open_client_action_eod
 )
 
 select * from final

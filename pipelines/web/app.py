@@ -11,12 +11,18 @@ from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from pipelines.settings import Settings
-from pipelines.web import queries, views
+from pipelines.web import overview, queries, views
 from pipelines.web.access import Scope, scope_for
 from pipelines.web.dates import PRESETS, as_of_date
 from pipelines.web.db import Database, Reader, ServingUnavailable
@@ -104,8 +110,14 @@ def create_app(settings: Settings, *, demo: bool = False) -> FastAPI:
 
     @app.get("/insights", response_class=HTMLResponse)
     def insights_page(request: Request, client: str | None = None, preset: str = "this_month",
-                      start: str | None = None, end: str | None = None):
+                      start: str | None = None, end: str | None = None,
+                      sort: str | None = None, order: str | None = None):
         with session(request) as s:
+            if client in (None, "", "all"):  # the landing view: every client at once
+                data = overview.overview(s.reader, s.scope, s.today, preset, start, end,
+                                         sort, order)
+                return page(request, "overview.html", s, view="insights", data=data,
+                            sortable=overview.SORTABLE)
             data = views.insights(s.reader, s.scope, s.today, client, preset, start, end)
             return page(request, "insights.html", s, view="insights", data=data)
 
@@ -113,7 +125,8 @@ def create_app(settings: Settings, *, demo: bool = False) -> FastAPI:
     def attention_page(request: Request):
         with session(request) as s:
             return page(request, "attention.html", s, view="attention",
-                        data=views.attention(s.reader, s.scope))
+                        data=views.attention(s.reader, s.scope, s.today,
+                                                 settings.digest_deadline_days))
 
     @app.get("/vat", response_class=HTMLResponse)
     def vat_page(request: Request, client: str | None = None, period: str | None = None):
@@ -141,10 +154,29 @@ def create_app(settings: Settings, *, demo: bool = False) -> FastAPI:
             return jsonable_encoder(
                 views.insights(s.reader, s.scope, s.today, client, preset, start, end))
 
+    @app.get("/api/overview")
+    def api_overview(request: Request, preset: str = "this_month", start: str | None = None,
+                     end: str | None = None, sort: str | None = None, order: str | None = None):
+        with session(request) as s:
+            return jsonable_encoder(overview.overview(s.reader, s.scope, s.today, preset, start,
+                                                      end, sort, order))
+
+    @app.get("/api/overview.csv")
+    def api_overview_csv(request: Request, preset: str = "this_month", start: str | None = None,
+                         end: str | None = None, sort: str | None = None,
+                         order: str | None = None):
+        with session(request) as s:
+            data = overview.overview(s.reader, s.scope, s.today, preset, start, end, sort, order)
+            name = f"overview-{data['start'] or 'vat-period'}-{data['end'] or s.today}.csv"
+            return PlainTextResponse(
+                overview.overview_csv(data), media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
     @app.get("/api/attention")
     def api_attention(request: Request):
         with session(request) as s:
-            return jsonable_encoder(views.attention(s.reader, s.scope))
+            return jsonable_encoder(views.attention(s.reader, s.scope, s.today,
+                                                    settings.digest_deadline_days))
 
     @app.get("/api/vat")
     def api_vat(request: Request, client: str | None = None, period: str | None = None):

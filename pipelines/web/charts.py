@@ -40,8 +40,10 @@ def _frame(axes: _Axes, first: date, last: date) -> list[str]:
     ]
 
 
-def backlog_chart(series: list[dict], label: str) -> str:
-    """Two lines: open for the accountant and open for the client at each day's end."""
+def backlog_chart(series: list[dict], label: str, observed_from: date | None = None,
+                  observed_label: str = "") -> str:
+    """Two lines: open for the accountant and open for the client at each day's end; a
+    marker where observed history starts (the days before it are reconstructed)."""
     if not series:
         return ""
     first, last = series[0]["calendar_date"], series[-1]["calendar_date"]
@@ -51,6 +53,14 @@ def backlog_chart(series: list[dict], label: str) -> str:
     for key in ("accountant", "client"):
         points = " ".join(f"{axes.x(r['calendar_date'])},{axes.y(int(r[key]))}" for r in series)
         body.append(f'<polyline class="line {key}" data-series="{key}" points="{points}"/>')
+    if observed_from is not None and observed_from > first:
+        x = axes.x(observed_from)
+        body.append(f'<rect class="reconstructed" x="{PAD}" y="{PAD}" width="{x - PAD}" '
+                    f'height="{HEIGHT - 2 * PAD}"/>')
+        body.append(f'<line class="observed-from" data-date="{observed_from.isoformat()}" '
+                    f'x1="{x}" y1="{PAD}" x2="{x}" y2="{HEIGHT - PAD}"/>')
+        body.append(f'<text class="observed-label" x="{x}" y="{PAD - 8}" text-anchor="middle">'
+                    f'{escape(observed_label)} {observed_from.isoformat()}</text>')
     return _svg(label, body, "backlog")
 
 

@@ -16,6 +16,40 @@ _LABELS: dict[str, tuple[str, str, str]] = {
     "client": ("Client", "Klant", "Client"),
     "all_clients": ("All my clients", "Al mijn klanten", "Tous mes clients"),
     "show": ("Show", "Tonen", "Afficher"),
+    "overview": ("All my clients", "Al mijn klanten", "Tous mes clients"),
+    "overview_own_vat_period": ("each client's current VAT period",
+                                "de huidige btw-periode van elke klant",
+                                "la période TVA en cours de chaque client"),
+    "deadline_risk": ("At risk of missing the filing deadline",
+                      "Dreigt de aangiftedeadline te missen",
+                      "Risque de manquer l'échéance de déclaration"),
+    "no_deadline_risk": ("No client is at risk of missing its filing deadline.",
+                         "Geen enkele klant dreigt zijn aangiftedeadline te missen.",
+                         "Aucun client ne risque de manquer son échéance."),
+    "open_in_filing_period": ("Open in filing period", "Open in aangifteperiode",
+                              "Ouverts dans la période"),
+    "needed_per_day": ("Needed per day", "Nodig per dag", "Nécessaire par jour"),
+    "why": ("Why", "Waarom", "Pourquoi"),
+    "risk_late_at_pace": ("late at the recent pace", "te laat aan het huidige tempo",
+                          "en retard au rythme récent"),
+    "risk_no_recent_throughput": ("nothing processed lately", "recent niets verwerkt",
+                                  "rien de traité récemment"),
+    "risk_deadline_near": ("deadline near", "deadline nabij", "échéance proche"),
+    "ranking": ("By priority", "Op prioriteit", "Par priorité"),
+    "observed_from": ("observed from", "waargenomen vanaf", "observé depuis"),
+    "reconstructed_note": (
+        "Before {date} (shaded) the counts are reconstructed from what each document's first"
+        " extracted version says: when it arrived, when its status last changed and when it"
+        " was processed. From {date} on they are the observed history.",
+        "Vóór {date} (gearceerd) zijn de aantallen gereconstrueerd uit wat de eerste"
+        " opgehaalde versie van elk document zegt: wanneer het binnenkwam, wanneer zijn status"
+        " laatst wijzigde en wanneer het verwerkt werd. Vanaf {date} is het de waargenomen"
+        " geschiedenis.",
+        "Avant le {date} (zone grisée), les nombres sont reconstitués à partir de la première"
+        " version extraite de chaque document : son arrivée, le dernier changement de statut"
+        " et son traitement. À partir du {date}, c'est l'historique observé."),
+    "download_csv": ("Download CSV", "CSV downloaden", "Télécharger en CSV"),
+    "total_row": ("Total", "Totaal", "Total"),
     "period": ("Period", "Periode", "Période"),
     "from": ("From", "Van", "Du"),
     "to": ("To", "Tot", "Au"),

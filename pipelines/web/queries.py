@@ -13,6 +13,7 @@ CATEGORIES = ("SALES_INVOICE", "PURCHASE_INVOICE", "PURCHASE_RECEIPT",
 TOTAL_ONLY = {"OTHER"}  # shown as a total only: no accounting status
 COUNTS = ("documents_total", "documents_processed", "documents_accountant_action_needed",
           "documents_client_action_needed")
+ACTION_COUNTS = ("documents_accountant_action_needed", "documents_client_action_needed")
 THROUGHPUT_DAYS = 14  # the window of "recent throughput" behind the VAT forecast
 
 
@@ -40,14 +41,20 @@ def category_counts(reader: Reader, scope: Scope, client_id: str, start: date,
         " where client_id = ? and activity_date >= ? and activity_date <= ?"
         " group by category", [client_id, start, end])
     links = reader.rows(
-        "select category, max(action_url) as action_url from marts.fct_client_category_daily"
-        " where client_id = ? group by category", [client_id])
+        "select category, max(action_url) as action_url,"
+        " max(action_url_accountant_action_needed) as documents_accountant_action_needed,"
+        " max(action_url_client_action_needed) as documents_client_action_needed"
+        " from marts.fct_client_category_daily where client_id = ? group by category",
+        [client_id])
     by_category = {row["category"]: row for row in sums}
-    url = {row["category"]: row["action_url"] for row in links}
+    url = {row["category"]: row for row in links}
     rows = []
     for category in CATEGORIES:
-        found = by_category.get(category, {})
-        row = {"category": category, "action_url": url.get(category)}
+        found, link = by_category.get(category, {}), url.get(category, {})
+        # "Go to documents" is the category's link; each count asking for action links to
+        # the same documents filtered on that status (both computed in the marts)
+        row = {"category": category, "action_url": link.get("action_url"),
+               "status_urls": {column: link.get(column) for column in ACTION_COUNTS}}
         for column in COUNTS:
             if category in TOTAL_ONLY and column != "documents_total":
                 row[column] = None
@@ -118,15 +125,22 @@ def recent_throughput(reader: Reader, scope: Scope, client_id: str, as_of_date: 
 
 def backlog_series(reader: Reader, scope: Scope, client_id: str | None,
                    start: date) -> list[dict]:
-    """Open documents at each day's end since `start`: one client, or all the member's."""
+    """Open documents at each day's end since `start`: one client, or all the member's.
+    accountant / client are the reconstructed counts (equal to the observed ones from the
+    start of observed history on); *_observed are the contract's observed counts, and
+    `observed` says whether every client shown was observed at that day's end."""
     if client_id is None:
         where, params = scope.in_clause()
     else:
         where, params = "client_id = ?", [scope.require(client_id)]
     return reader.rows(
-        "select calendar_date, sum(open_accountant_action_eod) as accountant,"
-        " sum(open_client_action_eod) as client, sum(received_count) as received,"
-        " sum(processed_count) as processed from marts.fct_client_backlog_daily"
+        "select calendar_date, sum(open_accountant_action_eod_reconstructed) as accountant,"
+        " sum(open_client_action_eod_reconstructed) as client,"
+        " sum(open_accountant_action_eod) as accountant_observed,"
+        " sum(open_client_action_eod) as client_observed, sum(received_count) as received,"
+        " sum(processed_count) as processed,"
+        " min(case when is_history_observed then 1 else 0 end) = 1 as observed"
+        " from marts.fct_client_backlog_daily"
         f" where {where} and calendar_date >= ? group by calendar_date order by calendar_date",
         [*params, start])
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from fastapi import HTTPException
 
+from pipelines.digest.risk import clients_at_risk
 from pipelines.web import charts, queries
 from pipelines.web.access import Scope
 from pipelines.web.dates import PRESETS, parse_day, preset_range
@@ -22,6 +23,20 @@ def _client(scope: Scope, client: str | None) -> str | None:
     return next(iter(scope.clients), None)
 
 
+def resolve_range(preset: str, start: str | None, end: str | None, today: date,
+                  vat_period: tuple[date, date] | None) -> tuple[str, tuple[date, date]]:
+    """The preset actually used and its (start, end); unknown or inapplicable -> this month."""
+    preset = preset if preset in PRESETS else "this_month"
+    if preset == "custom":
+        first, last = parse_day(start), parse_day(end)
+        span = (min(first, last), max(first, last)) if first and last else None
+    else:
+        span = preset_range(preset, today, vat_period)
+    if span is None:  # a custom range without valid dates, or no VAT period (NONE filers)
+        preset, span = "this_month", preset_range("this_month", today)
+    return preset, span
+
+
 def insights(reader: Reader, scope: Scope, today: date, client: str | None, preset: str,
              start: str | None, end: str | None) -> dict:
     client_id = _client(scope, client)
@@ -31,22 +46,17 @@ def insights(reader: Reader, scope: Scope, today: date, client: str | None, pres
     vat_period = None
     if overview.get("filing_period_start"):
         vat_period = (overview["filing_period_start"], overview["filing_period_end"])
-    preset = preset if preset in PRESETS else "this_month"
-    if preset == "custom":
-        first, last = parse_day(start), parse_day(end)
-        span = (min(first, last), max(first, last)) if first and last else None
-    else:
-        span = preset_range(preset, today, vat_period)
-    if span is None:  # a custom range without valid dates, or no VAT period (NONE filers)
-        preset, span = "this_month", preset_range("this_month", today)
+    preset, span = resolve_range(preset, start, end, today, vat_period)
     counts = queries.category_counts(reader, scope, client_id, *span)
     return {"client_id": client_id, "client_name": scope.clients[client_id], "preset": preset,
             "start": span[0], "end": span[1], "has_vat_period": vat_period is not None,
             **counts}
 
 
-def attention(reader: Reader, scope: Scope) -> dict:
-    return {"clients": queries.attention(reader, scope)}
+def attention(reader: Reader, scope: Scope, today: date, within_days: int) -> dict:
+    """The ranking, and above it the same deadline-risk list as the member's digest."""
+    return {"clients": queries.attention(reader, scope),
+            "deadline_risk": clients_at_risk(reader, scope, today, within_days)}
 
 
 def vat(reader: Reader, scope: Scope, today: date, client: str | None, period: str | None,
@@ -92,8 +102,17 @@ def backlog(reader: Reader, scope: Scope, today: date, client: str | None, days:
     start = today - timedelta(days=days - 1) if days else date(1900, 1, 1)
     series = queries.backlog_series(reader, scope, client_id, start) if scope.clients else []
     for row in series:
-        for key in ("accountant", "client", "received", "processed"):
+        for key in ("accountant", "client", "accountant_observed", "client_observed",
+                    "received", "processed"):
             row[key] = int(row[key])
+        row["observed"] = bool(row["observed"])
+    # from this day on, every shown client's figures are observed; before it, reconstructed
+    observed_from = None
+    for row in reversed(series):
+        if not row["observed"]:
+            break
+        observed_from = row["calendar_date"]
     return {"client_id": client_id, "days": days, "series": series,
-            "last": series[-1] if series else None,
-            "chart": charts.backlog_chart(series, labels["backlog"])}
+            "last": series[-1] if series else None, "observed_from": observed_from,
+            "chart": charts.backlog_chart(series, labels["backlog"], observed_from,
+                                          labels["observed_from"])}

@@ -315,13 +315,21 @@ class Expected:
             documents_accountant_action_needed=status_count("accountant_action_needed"),
             documents_client_action_needed=status_count("client_action_needed"),
         )
-        urls = [
-            action_url(self.url_template, client_id, category, "all")
-            for client_id, category in daily.select("client_id", "category").rows()
-        ]
-        return daily.with_columns(action_url=pl.Series(urls, dtype=pl.String)).sort(
-            "client_id", "category", "activity_date"
-        )
+        keys = daily.select("client_id", "category").rows()
+
+        def urls(status: str, *, statuses_only: bool) -> pl.Series:
+            return pl.Series([
+                None if statuses_only and category == OTHER
+                else action_url(self.url_template, client_id, category, status)
+                for client_id, category in keys], dtype=pl.String)
+
+        return daily.with_columns(
+            action_url=urls("all", statuses_only=False),
+            # the links behind the two counts that ask for action (OTHER has no statuses)
+            action_url_accountant_action_needed=urls(
+                "accountant_action_needed", statuses_only=True),
+            action_url_client_action_needed=urls("client_action_needed", statuses_only=True),
+        ).sort("client_id", "category", "activity_date")
 
     # --- mart_client_overview (priority_score / priority_rank left out) ---
     def _status_counts(self, by: str = "client_id") -> pl.DataFrame:

@@ -13,7 +13,8 @@ from pipelines.web.app import create_app
 from tests.web.conftest import AS_OF_DATE, HEADER, marts_rows
 
 PAGES = ["/insights", "/attention", "/vat", "/backlog"]
-APIS = ["/api/me", "/api/insights", "/api/attention", "/api/vat", "/api/backlog"]
+APIS = ["/api/me", "/api/insights", "/api/overview", "/api/overview.csv", "/api/attention",
+        "/api/vat", "/api/backlog"]
 PER_CLIENT = ["/insights", "/vat", "/backlog", "/api/insights", "/api/vat", "/api/backlog"]
 
 
@@ -97,7 +98,8 @@ def test_a_client_manager_sees_no_documents(client, client_manager):
     headers = as_member(client_manager)
     assert client_manager.clients, "the client manager should have assignments to ignore"
     assert client.get("/api/me", headers=headers).json()["clients"] == {}
-    assert client.get("/api/attention", headers=headers).json() == {"clients": []}
+    assert client.get("/api/attention", headers=headers).json() == {"clients": [],
+                                                                    "deadline_risk": []}
     assert client.get("/api/insights", headers=headers).json() == {"client_id": None}
     assert client.get("/api/backlog", headers=headers).json()["series"] == []
     for path in PAGES:

@@ -91,4 +91,5 @@ def test_demo_mode_offers_a_member_picker(browser, served, accountants):
         assert page.url.endswith("/insights")
         assert page.locator(".member").get_attribute("data-user") == member.user_id
         offered = page.locator("#client option").evaluate_all("els => els.map(e => e.value)")
-        assert sorted(offered) == sorted(member.clients)
+        assert offered[0] == "all"  # "All my clients": the firm-wide overview
+    assert sorted(offered[1:]) == sorted(member.clients)

@@ -99,7 +99,8 @@ def test_insights_view(browser, app_url, served, accountants, which):
     check_insights_figures(page, served, client_id, date(2026, 2, 10), date(2026, 3, 20))
     # only the member's clients are offered
     offered = page.locator("#client option").evaluate_all("els => els.map(e => e.value)")
-    assert sorted(offered) == sorted(member.clients)
+    assert offered[0] == "all"  # "All my clients": the firm-wide overview
+    assert sorted(offered[1:]) == sorted(member.clients)
 
 
 @pytest.mark.parametrize("which", [0, 1])

@@ -18,7 +18,8 @@ from tests.web.conftest import HEADER
 
 ENDPOINTS = ["/api/me", "/api/attention", "/api/insights?preset=this_year",
              "/api/insights?preset=vat_period", "/api/vat", "/api/backlog?days=365",
-             "/api/backlog?days=0"]
+             "/api/backlog?days=0", "/api/overview?preset=this_year",
+             "/api/overview?preset=vat_period&sort=documents_total&order=desc"]
 
 
 @pytest.fixture(scope="module")

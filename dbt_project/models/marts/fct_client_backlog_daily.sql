@@ -156,14 +156,28 @@ expanded as (
 
 final as (
     select
-        cast(client_id as {{ type_text() }}) as client_id,
-        cast(category as {{ type_text() }}) as category,
-        cast(calendar_date as date) as calendar_date,
-        cast(received_count as bigint) as received_count,
-        cast(processed_count as bigint) as processed_count,
-        cast(open_accountant_action_eod as bigint) as open_accountant_action_eod,
-        cast(open_client_action_eod as bigint) as open_client_action_eod
+        cast(expanded.client_id as {{ type_text() }}) as client_id,
+        cast(expanded.category as {{ type_text() }}) as category,
+        cast(expanded.calendar_date as date) as calendar_date,
+        cast(expanded.received_count as bigint) as received_count,
+        cast(expanded.processed_count as bigint) as processed_count,
+        cast(expanded.open_accountant_action_eod as bigint) as open_accountant_action_eod,
+        cast(expanded.open_client_action_eod as bigint) as open_client_action_eod,
+        -- added columns: the open counts with the time before each document's first observed
+        -- version reconstructed (int_backlog_reconstruction_daily), and where observation began
+        cast(expanded.open_accountant_action_eod + coalesce(reconstruction.accountant_delta, 0) as bigint)
+            as open_accountant_action_eod_reconstructed,
+        cast(expanded.open_client_action_eod + coalesce(reconstruction.client_delta, 0) as bigint)
+            as open_client_action_eod_reconstructed,
+        cast(observed.history_observed_from as date) as history_observed_from,
+        coalesce(expanded.calendar_date >= observed.history_observed_from, false) as is_history_observed
     from expanded
+    left join {{ ref('int_backlog_reconstruction_daily') }} as reconstruction
+        on expanded.client_id = reconstruction.client_id
+        and expanded.category = reconstruction.category
+        and expanded.calendar_date = reconstruction.calendar_date
+    left join {{ ref('int_client_history_observed') }} as observed
+        on expanded.client_id = observed.client_id
 )
 
 select * from final

@@ -35,7 +35,14 @@ final as (
             as documents_accountant_action_needed,
         cast(case when categories.has_status_breakdown then daily.documents_client_action_needed end as bigint)
             as documents_client_action_needed,
-        cast({{ documents_url('daily.client_id', 'categories.url_slug', "'all'") }} as {{ type_text() }}) as action_url
+        cast({{ documents_url('daily.client_id', 'categories.url_slug', "'all'") }} as {{ type_text() }}) as action_url,
+        -- the per-status links of the counts that ask for action (none for OTHER: no statuses)
+        cast(case when categories.has_status_breakdown then
+            {{ documents_url('daily.client_id', 'categories.url_slug', "'accountant_action_needed'") }}
+        end as {{ type_text() }}) as action_url_accountant_action_needed,
+        cast(case when categories.has_status_breakdown then
+            {{ documents_url('daily.client_id', 'categories.url_slug', "'client_action_needed'") }}
+        end as {{ type_text() }}) as action_url_client_action_needed
     from daily
     left join categories
         on daily.category = categories.category

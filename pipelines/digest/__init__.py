@@ -1,0 +1,1 @@
+"""The deadline-risk digest: which of a member's clients will miss their filing deadline."""
