@@ -60,14 +60,16 @@ def serving_fingerprint(home: Path) -> tuple[int, str]:
     return path.stat().st_ino, hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def marts(path: Path) -> dict[str, pl.DataFrame]:
+def marts(path: Path) -> dict[str, tuple[list[str], list[tuple]]]:
+    """Every mart as (columns, rows in a fixed order): plain values, so `==` compares them."""
     with duckdb.connect(str(path), read_only=True) as con:
         tables = [name for (name,) in con.execute(
             "select table_name from information_schema.tables where table_schema = 'marts'"
         ).fetchall()]
         frames = {t: pl.from_arrow(con.sql(f'select * from marts."{t}"').to_arrow_table())
                   for t in tables}
-    return {t: f.sort(f.columns, nulls_last=True) for t, f in frames.items()}
+    return {t: (f.columns, f.sort(f.columns, nulls_last=True).rows())
+            for t, f in frames.items()}
 
 
 def run_cli(args: list[str], home: Path, env: dict[str, str] | None = None, *, timeout=600,
