@@ -4,7 +4,8 @@
 -- fct_documents holds exactly the live documents of active clients in the landing zone,
 -- recomputed here straight from the landed files (not through the intermediate models):
 -- each document's latest version at or before the as-of instant (of a version landed twice,
--- its latest landing), not a tombstone, of a space whose latest version is ACTIVE.
+-- its latest landing), not a tombstone, of a space whose latest version is ACTIVE; rows of a
+-- batch the quality gate holds are out of the marts by design, so out of this count too.
 -- A sort-based window and one outer join keep it within the engine's memory limit at tens
 -- of millions of versions (hash set operations over every document did not, at 10M).
 with landed_versions as (
@@ -14,16 +15,18 @@ with landed_versions as (
             partition by document_id
             order by updated_at desc, _batch_id desc, _extracted_at desc
         ) as recency_rank
-    from {{ source('landing', 'documents') }}
+    from {{ source('landing', 'documents') }} as landed
     where updated_at <= {{ as_of_timestamp() }}
+        and {{ not_in_held_batch('documents', 'landed._batch_id') }}
 ),
 
 landed_spaces as (
     select
         id, link_status,
         row_number() over (partition by id order by updated_at desc, _batch_id desc) as recency_rank
-    from {{ source('landing', 'spaces') }}
+    from {{ source('landing', 'spaces') }} as landed
     where updated_at <= {{ as_of_timestamp() }}
+        and {{ not_in_held_batch('spaces', 'landed._batch_id') }}
 ),
 
 expected as (
