@@ -130,6 +130,7 @@ def test_files_landed_after_a_compaction_merge_into_the_month_file(landed, tmp_p
 
 def _land(zone: LandingZone, space: str, batch_id: str, rows_: int, **extra) -> None:
     frame = pl.DataFrame({"document_id": [f"d{batch_id}{i}" for i in range(rows_)],
+                          "space_id": [space] * rows_,  # the landing refuses another space's
                           "updated_at": [datetime(2026, 1, 1, tzinfo=UTC)] * rows_,
                           "_batch_id": [batch_id] * rows_, **extra})
     zone.land_documents(frame, space, batch_id, 0)
