@@ -71,6 +71,7 @@ def build_schedules() -> list[dg.ScheduleDefinition]:
         dg.ScheduleDefinition(
             name="daily_deadline_risk_digest", job=deadline_risk_digest_job,
             cron_schedule=settings.digest_cron, execution_timezone=settings.timezone,
+            tags_fn=run_as_of_tags,
             description="Each member's clients at deadline risk (INSIGHTS_DIGEST_CRON).",
         ),
     ]

@@ -62,6 +62,7 @@ def test_schedules_and_refresh_sensors_run_by_default_and_a_setting_stops_them()
     assert {s.name: s.default_status for s in defs.schedules} == {
         "incremental_refresh": dg.DefaultScheduleStatus.RUNNING,
         "nightly_reconciliation": dg.DefaultScheduleStatus.RUNNING,
+        "daily_deadline_risk_digest": dg.DefaultScheduleStatus.RUNNING,
     }
     assert load_schedule_settings({}).automation_on
     assert not load_schedule_settings({"INSIGHTS_AUTOMATION": "off"}).automation_on
@@ -79,6 +80,7 @@ def test_schedules_and_refresh_sensors_run_by_default_and_a_setting_stops_them()
     assert {s.default_status for s in stopped.schedules} == {dg.DefaultScheduleStatus.STOPPED}
     sensors = {s.name: s.default_status for s in stopped.sensors}
     assert sensors.pop("refresh_on_change") == dg.DefaultSensorStatus.STOPPED
+    assert sensors.pop("live_refresh") == dg.DefaultSensorStatus.STOPPED  # live mode requests runs
     assert set(sensors) == {"alert_on_failed_runs", "alert_on_failed_checks",
                             "alert_on_stale_data"}
     assert set(sensors.values()) == {dg.DefaultSensorStatus.RUNNING}
