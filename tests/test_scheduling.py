@@ -74,7 +74,7 @@ def test_schedules_and_refresh_sensors_run_by_default_and_a_setting_stops_them()
     def refresh_on_change(_context):
         return dg.SkipReason("nothing changed")
 
-    with_sensor = dg.Definitions(schedules=defs.schedules,
+    with_sensor = dg.Definitions(schedules=defs.schedules, resources=defs.resources,
                                  sensors=[*defs.sensors, refresh_on_change])
     stopped = apply_automation_default(with_sensor, on=False)
     assert {s.default_status for s in stopped.schedules} == {dg.DefaultScheduleStatus.STOPPED}
