@@ -192,8 +192,12 @@ def live_lag(clients: int, work: Path, minutes: float, speed: float) -> dict:
         measured_to = time.time()
         time.sleep(150)  # let the last changes reach the serving database
     finally:
-        process.terminate()
-        process.wait(30)
+        process.terminate()  # live mode lets a running refresh finish, then ends
+        try:
+            process.wait(180)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
         stop.set()
         watcher.join()
         sim.server.stop()
@@ -311,17 +315,24 @@ def main() -> None:
     work.mkdir(parents=True)
     results: dict = {"measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
                      "cpus": os.cpu_count(), "refreshes": []}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+
+    def save() -> None:  # after every phase: a failure later keeps what was measured
+        (RESULTS / f"{name}.json").write_text(json.dumps(results, indent=2) + "\n")
+        (RESULTS / f"{name}.md").write_text(markdown(results))
+
     if args.suite_documents:
         results["documents_suite"] = suite_cost(work, args.suite_documents)
+        save()
     if not args.skip_firms:
         results["refreshes"] += firm_runs(args.small_clients, work, one_percent=False)
+        save()
     if not args.skip_demo and not args.skip_firms:
         results["refreshes"] += firm_runs(args.demo_clients, work, one_percent=True)
+        save()
     if args.live_minutes > 0:
         results["live"] = live_lag(args.live_clients, work, args.live_minutes, args.live_speed)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{name}.json").write_text(json.dumps(results, indent=2) + "\n")
-    (RESULTS / f"{name}.md").write_text(markdown(results))
+        save()
     shutil.rmtree(work, ignore_errors=True)
     print((RESULTS / f"{name}.md").read_text())
 

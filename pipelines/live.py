@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import signal
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -62,29 +63,54 @@ def writer_busy(state_dir: Path) -> bool:
     return False
 
 
+class _Stop(Exception):
+    """SIGTERM (systemd, a supervisor) while live mode waits: end like Ctrl-C."""
+
+
 def watch(settings, api, refresh: Callable[[], int], say: Callable[[str], None],
           interval: int | None = None, ticks: int | None = None) -> int:
     """`insights refresh --watch`: after the first refresh, ask every `interval` seconds and
-    refresh only on a change, until Ctrl-C (or `ticks` questions, for tests)."""
+    refresh only on a change, until Ctrl-C or SIGTERM (or `ticks` questions, for tests).
+
+    A stop while a refresh runs lets that refresh finish first (its publish is then whole);
+    a stop while waiting ends at once."""
     interval = interval or load_schedule_settings().live_interval_seconds or 60
     config = settings.get()
     say(f"Live mode: asking {config.api_url} for changes every {interval}s (Ctrl-C stops).")
+    state = {"refreshing": False, "stop": False}
+
+    def on_term(_signum, _frame):
+        state["stop"] = True
+        if not state["refreshing"]:
+            raise _Stop
+        say("stopping after the refresh that is running")
+
+    previous = signal.signal(signal.SIGTERM, on_term)
     code = 0
     asked = 0
-    with contextlib.suppress(KeyboardInterrupt):
-        while ticks is None or asked < ticks:
-            time.sleep(interval)
-            asked += 1
-            if writer_busy(config.state_dir):
-                say("another run is writing; asking again later")
-                continue
-            try:
-                reason = pending_change(config, api)
-            except Exception as error:  # noqa: BLE001 (an API outage must not end live mode)
-                say(f"could not ask the API for changes ({error}); asking again later")
-                continue
-            if reason is None:
-                continue
-            say(f"Change at the source: {reason}. Refreshing.")
-            code = refresh()
+    try:
+        with contextlib.suppress(KeyboardInterrupt, _Stop):
+            while (ticks is None or asked < ticks) and not state["stop"]:
+                time.sleep(interval)
+                asked += 1
+                if writer_busy(config.state_dir):
+                    say("another run is writing; asking again later")
+                    continue
+                try:
+                    reason = pending_change(config, api)
+                except _Stop:
+                    raise
+                except Exception as error:  # noqa: BLE001 (an API outage must not end live mode)
+                    say(f"could not ask the API for changes ({error}); asking again later")
+                    continue
+                if reason is None:
+                    continue
+                say(f"Change at the source: {reason}. Refreshing.")
+                state["refreshing"] = True
+                try:
+                    code = refresh()
+                finally:
+                    state["refreshing"] = False
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return code

@@ -3,6 +3,10 @@ real simulator over HTTP (extraction only: the probe reads marks and landed spac
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
+import time
 from datetime import timedelta
 
 import dagster as dg
@@ -101,3 +105,30 @@ def test_watch_refreshes_only_when_something_changed(extracted):
     watch(settings, api, lambda: refreshes.append(1) or 0, lines.append, interval=0.01, ticks=1)
     assert refreshes == [1]
     assert any("Change at the source" in line for line in lines)
+
+
+def test_watch_ends_at_once_on_sigterm_while_it_waits(extracted):
+    settings, api, _ = extracted
+    before = signal.getsignal(signal.SIGTERM)
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGTERM))
+    timer.start()
+    started = time.monotonic()
+    code = watch(settings, api, lambda: 0, lambda _line: None, interval=30)
+    assert code == 0 and time.monotonic() - started < 5
+    assert signal.getsignal(signal.SIGTERM) is before  # the handler is put back
+
+
+def test_a_sigterm_during_a_refresh_lets_it_finish_then_watch_ends(extracted):
+    settings, api, clock = extracted
+    clock.advance(timedelta(days=2))
+    finished, lines = [], []
+
+    def refresh() -> int:
+        os.kill(os.getpid(), signal.SIGTERM)  # systemd stops the service mid-refresh
+        time.sleep(0.2)
+        finished.append(True)
+        return 0
+
+    code = watch(settings, api, refresh, lines.append, interval=0.01)
+    assert code == 0 and finished == [True]
+    assert "stopping after the refresh that is running" in lines

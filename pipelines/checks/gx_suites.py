@@ -140,11 +140,6 @@ def suite_parameters(name: str) -> set[str]:
 
 
 @cache
-def _suite(name: str):
-    return load_suite(name)
-
-
-@cache
 def _batch_definition():
     """One ephemeral context with one pandas dataframe asset, built once per process."""
     gx = _gx()
@@ -177,7 +172,60 @@ def to_pandas(frame: pl.DataFrame) -> pd.DataFrame:
     if lists:
         frame = frame.with_columns(pl.col(name).cast(pl.List(pl.String)).list.join(",")
                                    for name in lists)
-    return frame.to_arrow().to_pandas(types_mapper=pd.ArrowDtype)
+    # one chunk per column: Arrow's take on a many-chunked column concatenates it first
+    return frame.rechunk().to_arrow().to_pandas(types_mapper=pd.ArrowDtype)
+
+
+def _columns_read(expectation: dict[str, Any]) -> frozenset[str] | None:
+    """The columns one expectation reads (its own and its row condition's), or None when it
+    needs the whole table (table-level expectations, text row conditions)."""
+    if expectation["type"].startswith("expect_table_"):
+        return None
+    kwargs = expectation["kwargs"]
+    found = set()
+    for key in ("column", "column_A", "column_B"):
+        if key in kwargs:
+            found.add(kwargs[key])
+    found.update(kwargs.get("column_list") or [])
+
+    def condition_columns(node: Any) -> bool:
+        if isinstance(node, dict):
+            if isinstance(node.get("column"), dict) and "name" in node["column"]:
+                found.add(node["column"]["name"])
+            return all(condition_columns(value) for value in node.values()
+                       if isinstance(value, dict | list))
+        if isinstance(node, list):
+            return all(condition_columns(value) for value in node)
+        return True
+
+    condition = kwargs.get("row_condition")
+    if isinstance(condition, str) or not condition_columns(condition or {}) or not found:
+        return None
+    return frozenset(found)
+
+
+@cache
+def _suite_parts(name: str) -> list[tuple[frozenset[str] | None, Any, list[int]]]:
+    """The suite split by the columns its expectations read: (columns, sub-suite, positions).
+
+    GX's pandas engine filters and copies the whole frame for every row condition, null
+    filter and unexpected-row lookup; on the landed documents (25 columns, the raw payload
+    ~730 bytes a row) those copies were 70% of the suite's time. Each expectation sees exactly
+    the rows and columns it reads either way, so its outcome is the same."""
+    gx = _gx()
+    document = {k: v for k, v in _suite_document(name).items() if k != "id"}
+    groups: dict[frozenset[str] | None, list[int]] = {}
+    for position, expectation in enumerate(document["expectations"]):
+        groups.setdefault(_columns_read(expectation), []).append(position)
+    parts = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for columns, positions in groups.items():
+            expectations = [document["expectations"][i] for i in positions]
+            suite = gx.ExpectationSuite(**{**document, "name": f"{name}/{len(parts)}",
+                                           "expectations": expectations})
+            parts.append((columns, suite, positions))
+    return parts
 
 
 def validate_frame(
@@ -191,17 +239,26 @@ def validate_frame(
     naive = [k for k, v in parameters.items() if isinstance(v, datetime) and v.tzinfo is None]
     if naive:
         raise ValueError(f"parameter(s) {', '.join(naive)} must be timezone-aware datetimes")
-    suite = _suite(suite_name)
     data = to_pandas(frame)
+    success, evaluated, failed = True, 0, []
     with _lock, warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        batch = _batch_definition().get_batch(batch_parameters={"dataframe": data})
-        result = batch.validate(suite, expectation_parameters=parameters,
-                                result_format={"result_format": "BASIC",
-                                               "partial_unexpected_count": _SAMPLE_VALUES})
-    failed = [_failure(item) for item in result.results if not item.success]
-    return SuiteOutcome(suite=suite_name, success=bool(result.success),
-                        evaluated=len(result.results), failed=failed)
+        for columns, suite, positions in _suite_parts(suite_name):
+            if columns is None or not columns <= set(data.columns):
+                part = data  # a missing column fails as it would on the whole frame
+            else:
+                part = data[[c for c in data.columns if c in columns]]
+            batch = _batch_definition().get_batch(batch_parameters={"dataframe": part})
+            result = batch.validate(suite, expectation_parameters=parameters,
+                                    result_format={"result_format": "BASIC",
+                                                   "partial_unexpected_count": _SAMPLE_VALUES})
+            success = success and bool(result.success)
+            evaluated += len(result.results)
+            failed += [(position, _failure(item))
+                       for position, item in zip(positions, result.results, strict=True)
+                       if not item.success]
+    return SuiteOutcome(suite=suite_name, success=success, evaluated=evaluated,
+                        failed=[failure for _, failure in sorted(failed, key=lambda f: f[0])])
 
 
 def _failure(item) -> FailedExpectation:
