@@ -61,6 +61,9 @@ class Settings:
     serve_identity_header: str = "X-Forwarded-Email"
     serve_postgres_dsn: Secret | None = field(default=None, repr=False)
     duckdb_memory_limit: str = "3GB"  # the dbt build's and the publish's DuckDB memory bound
+    # The storage format of the serving catalog file: BI tools bundle older DuckDB engines
+    # (Metabase's DuckDB driver the 1.5 series), which cannot open the newest format.
+    serving_duckdb_storage: str = "v1.5.0"
     # the deadline-risk digest: a client with open work and its filing deadline within this
     # many days is listed even when its pace would finish in time; e-mail when SMTP is set
     digest_deadline_days: int = 7
@@ -282,6 +285,17 @@ def _memory_limit(env: Mapping[str, str]) -> str:
     return value
 
 
+_STORAGE_VERSION = re.compile(r"v\d+\.\d+\.\d+|latest")
+
+
+def _serving_storage(env: Mapping[str, str]) -> str:
+    value = _text(env, "INSIGHTS_SERVING_DUCKDB_STORAGE") or "v1.5.0"
+    if not _STORAGE_VERSION.fullmatch(value):
+        raise SettingsError("INSIGHTS_SERVING_DUCKDB_STORAGE",
+                            f"must be a DuckDB version such as v1.5.0, or latest; got {value!r}")
+    return value
+
+
 def _home(env: Mapping[str, str]) -> Path:
     home = Path(_text(env, "INSIGHTS_HOME") or ".insights").expanduser().resolve()
     # The nearest existing ancestor must be a folder (the rest is created on first use).
@@ -337,6 +351,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         serve_identity_header=_header_name(env),
         serve_postgres_dsn=_postgres_dsn(env, "INSIGHTS_SERVE_POSTGRES_DSN"),
         duckdb_memory_limit=_memory_limit(env),
+        serving_duckdb_storage=_serving_storage(env),
         digest_deadline_days=_int(env, "INSIGHTS_DIGEST_DEADLINE_DAYS", 7, 0, 366),
         smtp=_smtp(env),
         dagster_home=_dagster_home(env),

@@ -16,9 +16,11 @@ from pipelines.settings import Settings
 
 
 def serving_identity(path: Path) -> tuple[int, int] | None:
-    """Changes exactly when a publish renames a new file over the serving database."""
+    """Changes exactly when a publish switches the serving database to a new generation."""
+    from pipelines.serving.duckdb_file import switch_path
+
     try:
-        stat = path.stat()
+        stat = switch_path(path).stat()
     except FileNotFoundError:
         return None
     return stat.st_ino, stat.st_mtime_ns

@@ -21,9 +21,10 @@ MART_KEYS = sorted(
     kinds={"duckdb"},
     deps=MART_KEYS,
     description=(
-        "The serving DuckDB file $INSIGHTS_HOME/serving/insights.duckdb (schema marts), rebuilt "
-        "as a new file and swapped in atomically. It has no row-level security: single-user or "
-        "trusted use only."
+        "The serving DuckDB file $INSIGHTS_HOME/serving/insights.duckdb: a catalog of views "
+        "(schema marts) over the Parquet files of the current publish, which every reader, an "
+        "open connection too, sees whole from its next statement. It has no row-level "
+        "security: single-user or trusted use only."
     ),
 )
 def serving_duckdb(
@@ -33,7 +34,8 @@ def serving_duckdb(
     with writer_lock(config.state_dir, on_wait=context.log.info):
         clean_leftovers(config, context.log.warning)
         counts = publish_duckdb(config.warehouse_path, config.serving_path,
-                                config.duckdb_memory_limit)
+                                config.duckdb_memory_limit, config.serving_duckdb_storage,
+                                log=context.log.warning)
     context.log.info(
         f"published {len(counts)} marts to {config.serving_path}: "
         + ", ".join(f"{table} {rows:,}" for table, rows in counts.items())

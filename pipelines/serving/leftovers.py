@@ -1,8 +1,10 @@
-"""Removing what a crashed writer left: unfinished database copies and their WAL files.
+"""Removing what a crashed writer left: unfinished database copies, their WAL files and
+unfinished serving generations.
 
 A publish builds `.insights.duckdb.<pid>-<id>.partial` (and DuckDB its `.partial.wal`) next
-to the serving file and renames it over the serving file when complete; a kill -9 before the
-rename leaves both behind, never visible to readers but taking disk space. The next writer
+to the serving file, and `.generation=<id>.<pid>-<id>.partial/` in serving/generations, and
+renames each into place when complete; a kill -9 before the rename leaves them behind, never
+visible to readers but taking disk space. The next writer
 removes them, and only when that is safe: it holds the writer lock (every writer of these
 files holds it while writing, so none is writing now), and the pid in the name is not a live
 process (a copy by an older version, without a pid, counts as dead under the lock).
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from pathlib import Path
 
 _PARTIAL = re.compile(r"^\..+\.(?:(?P<pid>\d+)-)?[0-9a-f]{8}\.partial(?:\.wal)?$")
@@ -39,18 +42,24 @@ def remove_crash_leftovers(folder: Path) -> list[Path]:
         return removed
     for path in sorted(folder.iterdir()):
         match = _PARTIAL.match(path.name)
-        if not match or not path.is_file():
+        if not match:
             continue
         pid = match.group("pid")
         if pid is not None and _alive(int(pid)):
             continue
-        path.unlink(missing_ok=True)
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
         removed.append(path)
     return removed
 
 
 def clean_leftovers(settings, log) -> None:
     """The serving and warehouse folders of one INSIGHTS_HOME; under the writer lock."""
-    for folder in (settings.serving_path.parent, settings.warehouse_path.parent):
+    from pipelines.serving.duckdb_file import generations_dir
+
+    for folder in (settings.serving_path.parent, generations_dir(settings.serving_path),
+                   settings.warehouse_path.parent):
         for path in remove_crash_leftovers(folder):
             log(f"removed {path.name}, left by an interrupted run")

@@ -54,10 +54,12 @@ def home(tmp_path, published_template) -> Path:
     return target
 
 
-def serving_fingerprint(home: Path) -> tuple[int, str]:
-    """The serving file's inode and bytes: equal means nothing was published."""
-    path = home / "serving" / "insights.duckdb"
-    return path.stat().st_ino, hashlib.sha256(path.read_bytes()).hexdigest()
+def serving_fingerprint(home: Path) -> tuple:
+    """The serving catalog's and the generation switch's inode and bytes: equal means nothing
+    was published."""
+    paths = [home / "serving" / "insights.duckdb", home / "serving/generations/current.parquet"]
+    return tuple((path.stat().st_ino, hashlib.sha256(path.read_bytes()).hexdigest())
+                 for path in paths)
 
 
 def marts(path: Path) -> dict[str, tuple[list[str], list[tuple]]]:

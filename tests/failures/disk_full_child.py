@@ -16,12 +16,29 @@ FREE_LEFT = 1024 * 1024  # bytes left on the device for the failing refresh
 
 
 def files(home: Path) -> list[str]:
-    return sorted(str(p.relative_to(home)) for folder in ("serving", "warehouse")
+    return sorted(str(p.relative_to(home)) for folder in ("serving", "serving/generations",
+                                                          "warehouse")
                   for p in (home / folder).iterdir())
 
 
-def sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def sha(home: Path) -> str:
+    """The serving catalog and the generation switch: equal means nothing was published."""
+    paths = [home / "serving" / "insights.duckdb", home / "serving/generations/current.parquet"]
+    return hashlib.sha256(b"".join(path.read_bytes() for path in paths)).hexdigest()
+
+
+def export_marts(serving: Path, target: Path) -> None:
+    """The served marts as tables of a file of their own: the views of the serving file read
+    this mount, which is gone when this process ends."""
+    import duckdb
+
+    with duckdb.connect(str(target)) as con:
+        con.execute(f"attach '{serving}' as served (read_only)")
+        con.execute("create schema marts")
+        for (table,) in con.execute("select table_name from information_schema.tables "
+                                    "where table_catalog = 'served' and table_schema = 'marts'"
+                                    ).fetchall():
+            con.execute(f'create table marts."{table}" as select * from served.marts."{table}"')
 
 
 def main() -> None:
@@ -42,19 +59,19 @@ def main() -> None:
             free -= handle.write(chunk[: min(len(chunk), free)])
     environment = {k: v for k, v in os.environ.items() if not k.startswith("INSIGHTS_")}
     environment.update(env, INSIGHTS_HOME=str(home))
-    report = {"serving_before": sha(home / "serving" / "insights.duckdb"),
+    report = {"serving_before": sha(home),
               "free_before": shutil.disk_usage(mount_dir).free}
     full = subprocess.run([insights, "refresh"], env=environment, capture_output=True,
                           text=True, cwd=mount_dir, timeout=900)
     report.update(full_rc=full.returncode, full_stdout=full.stdout, full_stderr=full.stderr,
                   full_files=files(home),
-                  serving_after_full=sha(home / "serving" / "insights.duckdb"))
+                  serving_after_full=sha(home))
     ballast.unlink()
     again = subprocess.run([insights, "refresh"], env=environment, capture_output=True,
                            text=True, cwd=mount_dir, timeout=900)
     report.update(again_rc=again.returncode, again_stdout=again.stdout,
                   again_stderr=again.stderr, again_files=files(home))
-    shutil.copy(home / "serving" / "insights.duckdb", Path(result_path).with_suffix(".duckdb"))
+    export_marts(home / "serving" / "insights.duckdb", Path(result_path).with_suffix(".duckdb"))
     Path(result_path).write_text(json.dumps(report, indent=2))
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,9 +47,17 @@ def accountants_with_clients(serving_path: Path) -> list[Member]:
 
 
 def copy_serving(serving_path: Path, target: Path, *statements: str) -> Path:
-    """A copy of the serving file with some statements applied: a different published set."""
-    shutil.copyfile(serving_path, target)
+    """The served marts copied into a DuckDB file of their own (tables, not the serving
+    file's views), with some statements applied: a different published set."""
     with duckdb.connect(str(target)) as con:
+        con.execute(f"attach '{serving_path}' as served (read_only)")
+        con.execute("create schema marts")
+        tables = con.execute("select table_name from information_schema.tables "
+                             "where table_catalog = 'served' and table_schema = 'marts'"
+                             ).fetchall()
+        for (table,) in tables:
+            con.execute(f'create table marts."{table}" as select * from served.marts."{table}"')
+        con.execute("detach served")
         for statement in statements:
             con.execute(statement)
     return target
