@@ -85,6 +85,23 @@ class LandingZone:
     def entity_dir(self, entity: str) -> Path:
         return self.root / entity
 
+    def documents_file(self, space_id: str, batch_id: str, part: int = 0) -> Path:
+        """Where one part of a batch's documents of one space lands."""
+        return self.documents_dir(space_id) / f"{batch_id}-{part:04d}.parquet"
+
+    def entity_file(self, entity: str, batch_id: str) -> Path:
+        """Where a batch of one of the lists (spaces, users, assignments) lands."""
+        return self.entity_dir(entity) / f"{batch_id}.parquet"
+
+    def batch_record_file(self, entity: str, batch_id: str) -> Path:
+        """Where the run record of one extraction step lands."""
+        return self.root / "batches" / f"{batch_id}-{entity}.parquet"
+
+    @staticmethod
+    def schema_file(folder: Path) -> Path:
+        """The zero-row file that gives a folder's readers a typed match (`ensure_layout`)."""
+        return Path(folder) / SCHEMA_FILE
+
     @property
     def holds_path(self) -> Path:
         """The quality gate's holds (pipelines/held_batches.py)."""
@@ -112,12 +129,11 @@ class LandingZone:
         if others.len():
             raise ValueError(f"documents of space(s) {others.to_list()[:3]} handed to the "
                              f"landing of space {space_id}")
-        target = self.documents_dir(space_id) / f"{batch_id}-{part:04d}.parquet"
-        return write_parquet_atomically(frame, target)
+        return write_parquet_atomically(frame, self.documents_file(space_id, batch_id, part))
 
     def land_entity(self, entity: str, frame: pl.DataFrame, batch_id: str) -> Path:
         self.require_writer()
-        return write_parquet_atomically(frame, self.entity_dir(entity) / f"{batch_id}.parquet")
+        return write_parquet_atomically(frame, self.entity_file(entity, batch_id))
 
     def quarantine(
         self, entity: str, frame: pl.DataFrame, batch_id: str, scope: str, part: int = 0
@@ -130,8 +146,7 @@ class LandingZone:
         self.require_writer()
         frame = pl.DataFrame([{"batch_id": batch_id, "entity": entity, **record}],
                              schema=BATCH_SCHEMA)
-        target = self.root / "batches" / f"{batch_id}-{entity}.parquet"
-        return write_parquet_atomically(frame, target)
+        return write_parquet_atomically(frame, self.batch_record_file(entity, batch_id))
 
     def ensure_layout(self) -> None:
         """Write the zero-row schema files once, so every reader's glob has a typed match."""
@@ -327,6 +342,9 @@ def _retrying_a_swap(read):
 
 
 HOLDS_FILE = Path("holds") / "holds.parquet"
+# the landing tables the dbt sources read (`entity_files` of each); every folder also holds a
+# zero-row schema file, so a table is never missing, only empty
+LANDING_TABLES = ("documents", "spaces", "users", "assignments", "batches", "holds")
 KEY_SCHEMA = {"document_id": pl.String, "updated_at": pl.Datetime("us", "UTC")}
 SCHEMA_FILE = "_schema.parquet"
 SCHEMA_SCOPE = "_schema"
