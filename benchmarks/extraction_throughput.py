@@ -71,11 +71,13 @@ def baseline_round(env: dict, spaces: list[str], page_size: int, concurrency: in
 def pipeline_round(env: dict, spaces: list[str], page_size: int, concurrency: int) -> int:
     """A first (full) extraction into an empty landing zone: validate, de-duplicate, land."""
     with tempfile.TemporaryDirectory() as home, client(env, page_size) as api:
-        run = ExtractionRun(zone=LandingZone(Path(home) / "landing"),
-                            marks=MarkStore(Path(home) / "state"), batch_id=new_batch_id(),
-                            extracted_at=datetime.now(UTC), lookback=timedelta(minutes=10))
-        outcomes = extract_documents(api, run, spaces, concurrency=concurrency,
-                                     progress=lambda _line: None)
+        zone = LandingZone(Path(home) / "landing")
+        run = ExtractionRun(zone=zone, marks=MarkStore(Path(home) / "state"),
+                            batch_id=new_batch_id(), extracted_at=datetime.now(UTC),
+                            lookback=timedelta(minutes=10))
+        with zone.writing():  # as the landing asset does
+            outcomes = extract_documents(api, run, spaces, concurrency=concurrency,
+                                         progress=lambda _line: None)
         return sum(o.fetched for o in outcomes)
 
 

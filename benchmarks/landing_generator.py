@@ -3,7 +3,7 @@
 The landing zone gets exactly what a first full extraction at `anchor` would land (see
 pipelines/landing/zone.py): the small lists through the pipeline's own list extraction
 (validate, de-duplicate, land), and the document versions visible at `anchor` of every
-readable ACTIVE space, one file per space (`documents/space=<id>/<batch_id>-0000.parquet`)
+readable ACTIVE space, one file per space (where `LandingZone.documents_file` puts it)
 in the landed schema (records.landed_schema: typed fields, `_raw`, `_batch_id`,
 `_extracted_at`), plus one run record per entity. Document versions skip the HTTP round trip
 and the per-record validation (that path is what benchmarks/extraction_throughput.py
@@ -121,13 +121,14 @@ def to_landed(versions: pl.DataFrame, batch_id: str, extracted_at: datetime,
 
 
 def write_by_space(frame: pl.DataFrame, landing: Path, batch_id: str) -> int:
-    """One file per space, as the extraction lands a space's chunk."""
+    """One file per space, as the extraction lands a space's chunk. Written by the worker
+    processes of `generate`, whose parent holds the writer lock meanwhile."""
+    zone = LandingZone(landing)
     files = 0
     for (space_id,), part in frame.partition_by("space_id", as_dict=True).items():
-        directory = landing / "documents" / f"space={space_id}"
-        directory.mkdir(parents=True, exist_ok=True)
-        part.write_parquet(directory / f"{batch_id}-0000.parquet", compression="zstd",
-                           statistics=True)
+        target = zone.documents_file(space_id, batch_id)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        part.write_parquet(target, compression="zstd", statistics=True)
         files += 1
     return files
 
@@ -165,6 +166,13 @@ def generate(home: Path, documents: int, seed: int = 7, workers: int = 2,
     started = time.perf_counter()
     world = build_world(config)
     zone = LandingZone(home / "landing")
+    with zone.writing():  # every landing write under the writer lock, the workers' included
+        return _generate(world, config, zone, home, workers, with_raw, started, progress)
+
+
+def _generate(world, config: WorldConfig, zone: LandingZone, home: Path, workers: int,
+              with_raw: bool, started: float, progress) -> dict:
+    seed = config.seed
     zone.ensure_layout()
     batch_id = batch_id_at(ANCHOR, "full0000")
     lists = land_lists(world, zone, home / "state", batch_id, ANCHOR)
@@ -199,9 +207,9 @@ def land_next_batch(home: Path, documents: int, share: float = 0.01, seed: int =
     landed documents have a new version (or are new), as one new batch per space."""
     config = WorldConfig(seed=seed, clients=clients_for(documents), anchor=ANCHOR)
     future = pl.scan_parquet(str(home / "future" / "*.parquet"))
+    zone = LandingZone(home / "landing")
     landed_documents = (
-        pl.scan_parquet(str(home / "landing" / "documents" / "*" / "*.parquet"))
-        .select(pl.col("document_id").n_unique()).collect().item()
+        zone.scan_documents().select(pl.col("document_id").n_unique()).collect().item()
     )
     wanted = max(1, round(share * landed_documents))
     first_change = (future.group_by("document_id").agg(pl.col("visible_at").min())
@@ -209,16 +217,16 @@ def land_next_batch(home: Path, documents: int, share: float = 0.01, seed: int =
     cutoff = first_change["visible_at"][min(wanted, first_change.height) - 1]
     batch_id = batch_id_at(cutoff, "incr0001")
     versions = future.filter(pl.col("visible_at") <= cutoff).collect()
-    zone = LandingZone(home / "landing")
     world = build_world(config)
-    lists = land_lists(world, zone, home / "state", batch_id, cutoff)
-    landed = to_landed(versions, batch_id, cutoff, with_raw)
-    files = write_by_space(landed, zone.root, batch_id)
-    zone.record_batch("documents", batch_id, {
-        "extracted_at": cutoff, "status": "ok", "fetched": landed.height,
-        "landed": landed.height, "new_versions": landed.height, "quarantined": 0,
-        "failures": "[]",
-    })
+    with zone.writing():
+        lists = land_lists(world, zone, home / "state", batch_id, cutoff)
+        landed = to_landed(versions, batch_id, cutoff, with_raw)
+        files = write_by_space(landed, zone.root, batch_id)
+        zone.record_batch("documents", batch_id, {
+            "extracted_at": cutoff, "status": "ok", "fetched": landed.height,
+            "landed": landed.height, "new_versions": landed.height, "quarantined": 0,
+            "failures": "[]",
+        })
     changed = landed["document_id"].n_unique()
     return {
         "batch_id": batch_id, "as_of": cutoff.isoformat(), "versions": landed.height,

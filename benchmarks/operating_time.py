@@ -66,22 +66,25 @@ def extract_directly(settings: InsightsSettings, client: ClientSpacesClient) -> 
     config = settings.get()
     zone, marks = LandingZone(config.landing_dir), MarkStore(config.state_dir)
     started = time.perf_counter()
-    for entity in ("spaces", "users", "assignments", "documents"):
-        now = datetime.now(UTC)
-        run = ExtractionRun(zone=zone, marks=marks, batch_id=new_batch_id(now), extracted_at=now,
-                            lookback=timedelta(minutes=config.lookback_minutes))
-        if entity == "documents":
-            active = active_space_ids(current_spaces(zone))
-            outcomes = extract_documents(client, run, active, concurrency=config.api_concurrency,
-                                         progress=lambda _line: None)
-            totals = {k: sum(getattr(o, k) for o in outcomes)
-                      for k in ("fetched", "landed", "new_versions", "quarantined")}
-        else:
-            outcome = extract_list(client, run, entity)
-            totals = {k: getattr(outcome, k)
-                      for k in ("fetched", "landed", "new_versions", "quarantined")}
-        zone.record_batch(entity, run.batch_id, {"extracted_at": now, "status": "ok",
-                                                 **totals, "failures": "[]"})
+    with config.writing():  # as the landing assets do: every landing write under the lock
+        for entity in ("spaces", "users", "assignments", "documents"):
+            now = datetime.now(UTC)
+            run = ExtractionRun(zone=zone, marks=marks, batch_id=new_batch_id(now),
+                                extracted_at=now,
+                                lookback=timedelta(minutes=config.lookback_minutes))
+            if entity == "documents":
+                active = active_space_ids(current_spaces(zone))
+                outcomes = extract_documents(client, run, active,
+                                             concurrency=config.api_concurrency,
+                                             progress=lambda _line: None)
+                totals = {k: sum(getattr(o, k) for o in outcomes)
+                          for k in ("fetched", "landed", "new_versions", "quarantined")}
+            else:
+                outcome = extract_list(client, run, entity)
+                totals = {k: getattr(outcome, k)
+                          for k in ("fetched", "landed", "new_versions", "quarantined")}
+            zone.record_batch(entity, run.batch_id, {"extracted_at": now, "status": "ok",
+                                                     **totals, "failures": "[]"})
     return time.perf_counter() - started
 
 
@@ -89,11 +92,12 @@ def glob_probe(landing: Path) -> float:
     """What a refresh reads of the landing zone besides the new batch: dbt's source globs
     (DuckDB, union by name) and the checks' reads (run records, each space's first batch)."""
     started = time.perf_counter()
-    with duckdb.connect() as con:
-        for pattern in ("documents/*/*.parquet", "batches/*.parquet", "assignments/*.parquet"):
-            con.sql(f"select * from read_parquet('{landing}/{pattern}', "
-                    "union_by_name = true, hive_partitioning = false)").fetchall()
     zone = LandingZone(landing)
+    globs = zone.reader_globs()
+    with duckdb.connect() as con:
+        for folder in ("documents", "batches", "assignments"):
+            con.sql(f"select * from read_parquet('{globs[folder]}', "
+                    "union_by_name = true, hive_partitioning = false)").fetchall()
     for entity in ("spaces", "users", "assignments", "documents"):
         zone.batch_records(entity)
     zone.first_batch_by_space()

@@ -47,6 +47,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import landing_generator  # noqa: E402
+from pipelines.landing.zone import LandingZone  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 DBT_PROJECT = ROOT / "dbt_project"
@@ -498,7 +499,7 @@ def from_log(log_file: Path, work: Path, documents: int, repetitions: int) -> di
             result["measured_at"] = f"{datetime.now(UTC):%Y-%m-%d}T{stamp.group(1)}+00:00"
         if m := re.search(rf"generate: {number} documents, {number} versions, {number} GiB "
                           rf"in {number}s", line):
-            files = (len(list((work / "landing" / "documents").glob("space=*/*.parquet")))
+            files = (len(LandingZone(work / "landing").entity_files("documents"))
                      if (work / "landing").exists() else None)
             result["generate"] = {
                 "clients": landing_generator.clients_for(documents),

@@ -123,7 +123,8 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     if mark is None:
         _print(f"Space {args.space} has no high-water mark: the next refresh reads it in full.")
         return 0
-    marks.reset(args.space)
+    with settings.writing(on_wait=_print):  # a running extraction may be moving it
+        marks.reset(args.space)
     _print(f"Space {args.space}: high-water mark {mark.isoformat()} removed. The next "
            "`insights refresh` re-reads the space in full; versions already landed are "
            "skipped, missing ones land.")
@@ -132,10 +133,8 @@ def cmd_reextract(args: argparse.Namespace) -> int:
 
 def cmd_release(args: argparse.Namespace) -> int:
     from pipelines.held_batches import HoldStore
-    from pipelines.writer_lock import writer_lock
-
     settings = load_settings()
-    with writer_lock(settings.state_dir, on_wait=_print):
+    with settings.writing(on_wait=_print):
         released = HoldStore(settings.landing_dir).release(args.batch, by=args.by)
     if not released:
         print(f"insights: batch {args.batch} is not held (see `insights status`)",

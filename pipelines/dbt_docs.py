@@ -15,7 +15,6 @@ from pipelines.assets.warehouse import dbt_vars
 from pipelines.checks.freshness import serving_data_as_of
 from pipelines.dbt_manifest import DBT_EXECUTABLE, DBT_PROJECT_DIR
 from pipelines.settings import Settings
-from pipelines.writer_lock import writer_lock
 
 
 class DocsError(RuntimeError):
@@ -33,7 +32,7 @@ def generate_docs(settings: Settings, output_dir: Path) -> Path:
                         "`insights refresh` first")
     output_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="insights-docs-") as target, \
-            writer_lock(settings.state_dir):  # dbt opens the warehouse file for writing
+            settings.writing():  # dbt opens the warehouse file for writing
         done = subprocess.run(
             [DBT_EXECUTABLE, "--quiet", "docs", "generate", "--static",
              "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),

@@ -28,7 +28,6 @@ from pathlib import Path
 
 import polars as pl
 
-HOLDS_FILE = Path("holds") / "holds.parquet"
 HOLD_SCHEMA = {
     "entity": pl.String,
     "batch_id": pl.String,
@@ -62,11 +61,14 @@ class Hold:
 
 
 class HoldStore:
-    """Callers that write hold the writer lock (the landing zone's partial-file sweep runs
-    under it too)."""
+    """Callers that write hold the writer lock (the landing zone refuses the write without
+    it, like every landing write)."""
 
     def __init__(self, landing_dir: Path):
-        self.path = Path(landing_dir) / HOLDS_FILE
+        from pipelines.landing.zone import LandingZone
+
+        self.zone = LandingZone(landing_dir)
+        self.path = self.zone.holds_path
 
     def _read(self) -> pl.DataFrame:
         if not self.path.exists():
@@ -74,9 +76,7 @@ class HoldStore:
         return pl.read_parquet(self.path).cast(HOLD_SCHEMA)
 
     def _write(self, frame: pl.DataFrame) -> None:
-        from pipelines.landing.zone import write_parquet_atomically
-
-        write_parquet_atomically(frame.sort("held_at", "entity", "batch_id"), self.path)
+        self.zone.write_holds(frame.sort("held_at", "entity", "batch_id"))
 
     def ensure(self) -> None:
         if not self.path.exists():

@@ -93,6 +93,13 @@ class Settings:
     def reports_dir(self) -> Path:
         return self.home / "reports"
 
+    def writing(self, on_wait=None, timeout_seconds: float = 3600):
+        """The writer lock of this INSIGHTS_HOME (pipelines/writer_lock.py), the one way a
+        step takes it: `with settings.writing(on_wait=log):`. Re-entrant within a thread."""
+        from pipelines.writer_lock import writer_lock
+
+        return writer_lock(self.state_dir, timeout_seconds=timeout_seconds, on_wait=on_wait)
+
     def require_api(self) -> None:
         """Stop with one clear line when the API connection is not configured."""
         for variable, value in (

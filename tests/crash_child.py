@@ -7,8 +7,10 @@ Used by test_crash_safety.py as a child process: a real kill, not an exception, 
 import os
 import signal
 import sys
+from pathlib import Path
 
 from pipelines.landing import marks, zone
+from pipelines.landing.zone import LandingZone
 from pipelines.refresh import run_refresh
 from pipelines.resources.client_spaces import ClientSpacesApi
 from pipelines.resources.settings_resource import InsightsSettings
@@ -38,8 +40,10 @@ def main() -> None:
         marks.MarkStore.set = kill_on_nth_call(marks.MarkStore.set, lambda *a: True)
     elif mode == "before_landing":
         # The bytes are written to a .partial file, the rename has not happened: die now.
-        def is_documents_batch(source, *_rest):
-            return "space=" in str(source) and "_schema" not in str(source)
+        landing = LandingZone(Path(home) / "landing")
+
+        def is_documents_batch(source, *_rest):  # a file of a space's documents folder
+            return Path(source).parent in landing.space_dirs()
 
         zone.os.replace = kill_on_nth_call(os.replace, is_documents_batch)
     else:

@@ -24,20 +24,27 @@ from tests.conftest import ANCHOR
 from tests.dbt.support import extract
 
 ROOT = Path(__file__).resolve().parents[1]
-FOLDER_GLOBS = ("documents/*/*.parquet", "spaces/*.parquet", "users/*.parquet",
-                "assignments/*.parquet", "batches/*.parquet", "quarantine/*/*.parquet")
 
 
-def rows(landing, pattern: str) -> pl.DataFrame:
-    """Every row under one glob, as dbt reads it (DuckDB, union by name), in a fixed order."""
+def rows(landing, folder: str) -> pl.DataFrame:
+    """Every row a reader's glob of one folder matches, as dbt reads it (DuckDB, union by
+    name), in a fixed order."""
+    glob = LandingZone(landing).reader_globs()[folder]
     with duckdb.connect() as con:
-        frame = con.sql(f"select * from read_parquet('{landing}/{pattern}', "
+        frame = con.sql(f"select * from read_parquet('{glob}', "
                         "union_by_name = true, hive_partitioning = false)").pl()
     return frame.sort(frame.columns, nulls_last=True)
 
 
 def snapshot(landing) -> dict[str, pl.DataFrame]:
-    return {pattern: rows(landing, pattern) for pattern in FOLDER_GLOBS}
+    """The documents, each list, the run records and the quarantine, as dbt reads them."""
+    return {folder: rows(landing, folder) for folder in LandingZone(landing).reader_globs()}
+
+
+def compact_locked(zone: LandingZone):
+    """`compact` under the writer lock, as `insights compact` runs it."""
+    with zone.writing():
+        return compact(zone)
 
 
 def reader_views(landing) -> dict:
@@ -90,19 +97,19 @@ def test_compaction_keeps_every_row_and_every_reader_view(landed, tmp_path):
     files_before = sum(len(data_files(f)) for f in zone.compaction_folders())
     months = {f: {file_batch_id(p)[:6] for p in data_files(f)} for f in zone.compaction_folders()}
 
-    report = compact(zone)
+    report = compact_locked(zone)
 
     assert report.files_before == files_before and report.files_after < files_before
     for folder in zone.compaction_folders():  # one file per month of batches
         assert len(data_files(folder)) == len(months[folder]), folder
     after = snapshot(landing)
     for pattern, frame in before.items():
-        assert frame.height > 0 or pattern.startswith("quarantine"), pattern
+        assert frame.height > 0 or pattern == "quarantine", pattern
         assert frame.equals(after[pattern]), f"{pattern}: rows changed"
     assert_views_equal(views, reader_views(landing))
     assert not zone.staging_dir().exists()
     # a second compaction has nothing to merge and changes nothing
-    again = compact(zone)
+    again = compact_locked(zone)
     assert again.folders_compacted == 0 and again.files_after == report.files_after
 
 
@@ -110,7 +117,7 @@ def test_files_landed_after_a_compaction_merge_into_the_month_file(landed, tmp_p
                                                                    small_world):
     landing = copy_of(landed, tmp_path)
     zone = LandingZone(landing)
-    compact(zone)
+    compact_locked(zone)
     first_names = {f.name for folder in zone.compaction_folders() for f in data_files(folder)}
     extract(landing.parent, small_world, SimClock(start=ANCHOR + timedelta(days=1)))
     before, views = snapshot(landing), reader_views(landing)
@@ -128,12 +135,13 @@ def test_files_landed_after_a_compaction_merge_into_the_month_file(landed, tmp_p
     assert journal, "compaction did not take the writer lock"
 
 
-def _land(zone: LandingZone, space: str, batch_id: str, rows_: int, **extra) -> None:
+def _land(zone: LandingZone, space: str, batch_id: str, rows_: int, **extra) -> Path:
     frame = pl.DataFrame({"document_id": [f"d{batch_id}{i}" for i in range(rows_)],
                           "space_id": [space] * rows_,  # the landing refuses another space's
                           "updated_at": [datetime(2026, 1, 1, tzinfo=UTC)] * rows_,
                           "_batch_id": [batch_id] * rows_, **extra})
-    zone.land_documents(frame, space, batch_id, 0)
+    with zone.writing():
+        return zone.land_documents(frame, space, batch_id, 0)
 
 
 def test_months_compact_separately_and_large_files_stay(tmp_path, monkeypatch):
@@ -142,16 +150,15 @@ def test_months_compact_separately_and_large_files_stay(tmp_path, monkeypatch):
                   "20260203T000000Z-cccccccc", "20260204T000000Z-dddddddd",
                   "20260301T000000Z-eeeeeeee"):
         _land(zone, "s1", batch, 3)
-    _land(zone, "s1", "20260302T000000Z-ffffffff", 5000)
-    large = zone.documents_dir("s1") / "20260302T000000Z-ffffffff-0000.parquet"
+    large = _land(zone, "s1", "20260302T000000Z-ffffffff", 5000)
     monkeypatch.setattr(compaction, "LARGE_FILE_BYTES", large.stat().st_size)
 
-    compact(zone)
+    compact_locked(zone)
 
-    names = sorted(f.name for f in data_files(zone.documents_dir("s1")))
+    names = sorted(f.name for f in zone.landed_files("documents", space_id="s1"))
     assert [n[:15] for n in names if is_compacted(n)] == ["20260105T000000", "20260203T000000"]
     assert large.name in names and "20260301T000000Z-eeeeeeee-0000.parquet" in names
-    merged = pl.read_parquet(zone.documents_dir("s1") / names[0])
+    merged = pl.read_parquet(zone.landed_files("documents", space_id="s1")[0])
     assert merged["_batch_id"].to_list() == ["20260105T000000Z-aaaaaaaa"] * 3 + \
         ["20260120T000000Z-bbbbbbbb"] * 3, "rows are not kept in batch order"
 
@@ -163,11 +170,11 @@ def test_a_folder_whose_types_differ_is_left_as_it_is(tmp_path):
     _land(zone, "s2", "20260105T000000Z-aaaaaaaa", 2)
     _land(zone, "s2", "20260106T000000Z-bbbbbbbb", 2)
 
-    report = compact(zone)
+    report = compact_locked(zone)
 
-    assert list(report.skipped) == ["documents/space=s1"]
-    assert len(data_files(zone.documents_dir("s1"))) == 2
-    assert len(data_files(zone.documents_dir("s2"))) == 1
+    assert list(report.skipped) == [str(zone.documents_dir("s1").relative_to(zone.root))]
+    assert len(zone.landed_files("documents", space_id="s1")) == 2
+    assert len(zone.landed_files("documents", space_id="s2")) == 1
     assert not zone.staging_dir().exists()
 
 
@@ -176,21 +183,21 @@ def test_a_reader_at_the_swap_sees_every_row_once(landed, tmp_path, monkeypatch)
     sees every landed row once; a reader that listed the folder before the swap finds each
     listed name either gone or still the very same file (never a rewritten one)."""
     landing = copy_of(landed, tmp_path)
-    expected = rows(landing, "documents/*/*.parquet")
+    expected = rows(landing, "documents")
     swap = compaction.exchange
     swaps = []
 
     def observed_swap(folder, stage):
-        assert rows(landing, "documents/*/*.parquet").equals(expected), "before a swap"
+        assert rows(landing, "documents").equals(expected), "before a swap"
         listed = {p: p.stat().st_ino for p in folder.glob("*.parquet")}
         swap(folder, stage)
-        assert rows(landing, "documents/*/*.parquet").equals(expected), "after a swap"
+        assert rows(landing, "documents").equals(expected), "after a swap"
         for path, inode in listed.items():
             assert not path.exists() or path.stat().st_ino == inode, f"{path} was rewritten"
         swaps.append(folder)
 
     monkeypatch.setattr(compaction, "exchange", observed_swap)
-    compact(LandingZone(landing))
+    compact_locked(LandingZone(landing))
     assert len([f for f in swaps if f.parent.name == "documents"]) > 5
 
 
@@ -212,9 +219,9 @@ def test_kill_mid_compaction_then_rerun_loses_and_duplicates_nothing(landed, tmp
 
     report = compact_landing(landing, tmp_path / "state")
 
-    assert not zone.staging_dir().exists() and not list(landing.rglob("*.partial"))
+    assert not zone.staging_dir().exists() and not zone.partial_files()
     assert all(before[p].equals(f) for p, f in snapshot(landing).items()), "after the rerun"
-    assert report.folders_compacted > 0 and compact(zone).folders_compacted == 0
+    assert report.folders_compacted > 0 and compact_locked(zone).folders_compacted == 0
 
 
 def test_insights_compact_reports_what_it_merged(landed, tmp_path, monkeypatch, capsys):

@@ -31,10 +31,9 @@ def test_kill_then_rerun_loses_and_duplicates_nothing(tmp_path, small_world, mod
         assert child.returncode == -signal.SIGKILL, child.stderr[-2000:]
 
         zone = LandingZone(tmp_path / "landing")
-        landed_files = [p for p in (tmp_path / "landing" / "documents").rglob("*.parquet")
-                        if p.name != "_schema.parquet"]
+        landed_files = zone.landed_files("documents")
         marked = MarkStore(tmp_path / "state").all()
-        partials = list((tmp_path / "landing").rglob("*.partial"))
+        partials = zone.partial_files()
         if mode == "after_landing":
             # Three batches landed, only two marks moved: the crash hit between the two.
             assert len(landed_files) == 3 and len(marked) == 2
@@ -50,5 +49,5 @@ def test_kill_then_rerun_loses_and_duplicates_nothing(tmp_path, small_world, mod
     landed = landed_documents(tmp_path)
     assert landed.height == len(keys(landed)), "the rerun duplicated versions"
     assert keys(landed) == keys(readable_truth(small_world, ANCHOR)), "the rerun lost versions"
-    assert not list((tmp_path / "landing").rglob("*.partial"))
+    assert not zone.partial_files()
     assert zone.scan_documents() is not None

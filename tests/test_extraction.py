@@ -66,8 +66,8 @@ def test_full_extraction_under_every_fault_equals_ground_truth(tmp_path, small_w
     # Fields unknown to the contract survive in the raw record.
     assert landed["_raw"].str.contains("source_reference").all()
     # Each documents file holds the one space its folder names (the landed suite relies on it).
-    for path in (tmp_path / "landing" / "documents").glob("space=*/2*.parquet"):
-        assert set(pl.read_parquet(path)["space_id"]) == {path.parent.name.removeprefix("space=")}
+    for path in zone.landed_files("documents"):
+        assert set(pl.read_parquet(path)["space_id"]) == {zone.space_of(path)}
 
     # A second run over an unchanged world lands nothing new.
     again, _ = refresh(tmp_path, small_world, clock=clock)
@@ -156,7 +156,7 @@ def test_invalid_records_are_quarantined_with_reasons(tmp_path, small_world):
     assert meta["quarantined"] > 0
     assert meta["fetched"] == meta["landed"] + meta["quarantined"]
 
-    quarantine = pl.read_parquet(tmp_path / "landing" / "quarantine" / "documents" / "*.parquet")
+    quarantine = LandingZone(tmp_path / "landing").quarantined("documents")
     assert quarantine.height == meta["quarantined"]
     assert quarantine["_raw"].str.len_chars().min() > 2  # the payload is kept
     reasons = " ".join(quarantine["reason"])
@@ -208,6 +208,6 @@ def test_the_landing_refuses_another_space_s_documents(tmp_path, small_world):
     rows = pl.DataFrame({"space_id": [space_a, space_b]}).select(
         pl.col("space_id") if name == "space_id" else pl.lit(None, dtype).alias(name)
         for name, dtype in schema.items())
-    with pytest.raises(ValueError, match=space_b):
+    with zone.writing(), pytest.raises(ValueError, match=space_b):
         zone.land_documents(rows, space_a, "20260615T120000Z-test", 0)
-    assert not list(zone.documents_dir(space_a).glob("2*.parquet")), "nothing may land"
+    assert not zone.landed_files("documents", space_id=space_a), "nothing may land"

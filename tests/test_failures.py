@@ -72,19 +72,20 @@ def test_the_summary_groups_steps_by_cause_and_ends_with_the_verdict():
 
 
 def test_a_hold_joins_checks_and_is_released_once(tmp_path):
-    store = HoldStore(tmp_path)
-    store.ensure()
-    assert store.held() == []
-    store.hold("documents", "b1", "quarantine_share", "3 of 10 quarantined")
-    store.hold("documents", "b1", "fetched_equals_landed_plus_quarantined", "1 missing")
-    store.hold("spaces", "b1", "volume_within_bounds", "drop")
-    [documents, spaces] = sorted(store.held(), key=lambda h: h.entity)
-    assert documents.checks == ["fetched_equals_landed_plus_quarantined", "quarantine_share"]
-    assert documents.reason == "3 of 10 quarantined; 1 missing"
-    assert store.held_ids("spaces") == {"b1"} and store.held_ids("users") == set()
-    assert {h.entity for h in store.release("b1", by="tester")} == {"documents", "spaces"}
-    assert store.held() == [] and store.release("b1", by="tester") == []
-    assert {(h.status, h.released_by) for h in store.all()} == {("released", "tester")}
+    store = HoldStore(tmp_path / "landing")
+    with store.zone.writing():  # holds and releases are written under the writer lock
+        store.ensure()
+        assert store.held() == []
+        store.hold("documents", "b1", "quarantine_share", "3 of 10 quarantined")
+        store.hold("documents", "b1", "fetched_equals_landed_plus_quarantined", "1 missing")
+        store.hold("spaces", "b1", "volume_within_bounds", "drop")
+        [documents, spaces] = sorted(store.held(), key=lambda h: h.entity)
+        assert documents.checks == ["fetched_equals_landed_plus_quarantined", "quarantine_share"]
+        assert documents.reason == "3 of 10 quarantined; 1 missing"
+        assert store.held_ids("spaces") == {"b1"} and store.held_ids("users") == set()
+        assert {h.entity for h in store.release("b1", by="tester")} == {"documents", "spaces"}
+        assert store.held() == [] and store.release("b1", by="tester") == []
+        assert {(h.status, h.released_by) for h in store.all()} == {("released", "tester")}
 
 
 def test_status_of_an_empty_home(tmp_path, monkeypatch, capsys):

@@ -27,10 +27,12 @@ def test_quarantine_share_warns_on_a_few_and_blocks_above_the_share():
 
 
 def _batch(home, extracted_at):
-    LandingZone(home / "landing").record_batch("documents", "b1", {
-        "extracted_at": extracted_at, "status": "ok", "fetched": 1, "landed": 1,
-        "new_versions": 1, "quarantined": 0, "failures": "[]",
-    })
+    zone = LandingZone(home / "landing")
+    with zone.writing():
+        zone.record_batch("documents", "b1", {
+            "extracted_at": extracted_at, "status": "ok", "fetched": 1, "landed": 1,
+            "new_versions": 1, "quarantined": 0, "failures": "[]",
+        })
 
 
 def test_freshness_checks_fail_on_old_data(tmp_path):

@@ -16,6 +16,7 @@ from dagster._core.utils import make_new_run_id
 
 from pipelines.as_of import run_as_of
 from pipelines.definitions import build_definitions
+from pipelines.landing.zone import LandingZone
 from pipelines.live import pending_change, watch, writer_busy
 from pipelines.refresh import run_refresh
 from pipelines.resources.client_spaces import SimulatedClientSpacesApi
@@ -48,7 +49,7 @@ def test_a_space_that_became_active_is_a_change(extracted):
     settings, api, _clock = extracted
     assert pending_change(settings.get(), api) is None
     # Make the landing zone remember one ACTIVE space as archived: the source disagrees.
-    newest = max((settings.get().landing_dir / "spaces").glob("2*.parquet"))
+    newest = max(LandingZone(settings.get().landing_dir).landed_files("spaces"))
     frame = pl.read_parquet(newest)
     first_active = frame["link_status"].eq("ACTIVE").arg_true()[0]
     frame.with_columns(link_status=pl.when(pl.int_range(pl.len()) == first_active)

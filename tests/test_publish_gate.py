@@ -8,6 +8,7 @@ from datetime import timedelta
 import duckdb
 import polars as pl
 
+from pipelines.landing.zone import LandingZone
 from pipelines.refresh import run_refresh
 from pipelines.resources.client_spaces import SimulatedClientSpacesApi
 from pipelines.schedules import EXTRACT_JOB_NAME, REFRESH_JOB_NAME
@@ -51,7 +52,7 @@ def test_failed_blocking_checks_keep_the_last_good_marts(tmp_path, small_world):
     assert _fingerprint(tmp_path) == published
 
     # 2. A corrupted landing batch (written by something else): the dbt tests stop the build.
-    landed = next((tmp_path / "landing" / "documents").glob("space=*-*/*.parquet"))
+    landed = LandingZone(tmp_path / "landing").landed_files("documents")[0]
     frame = pl.read_parquet(landed).head(1).with_columns(
         category=pl.lit("NOT_A_CATEGORY"), _batch_id=pl.lit("99999999T999999Z-corrupt")
     )

@@ -14,6 +14,7 @@ import yaml
 from pipelines.automation import apply_automation_default
 from pipelines.cli import main
 from pipelines.definitions import defs
+from pipelines.landing.zone import LandingZone
 from pipelines.refresh import run_refresh
 from pipelines.resources.client_spaces import ClientSpacesApi
 from pipelines.schedules import EXTRACT_JOB_NAME, RECONCILE_JOB_NAME, WRITER_TAG, refresh_job
@@ -131,9 +132,9 @@ def test_reconciliation_finds_lost_versions_and_reextract_repairs_them(
         assert compaction["files_after"] < compaction["files_before"]
 
         # Lose one landed batch behind the pipeline's back.
-        victim = max((tmp_path / "landing" / "documents").glob("space=*-*/*.parquet"),
-                     key=lambda p: p.stat().st_size)
-        space_id = victim.parent.name.removeprefix("space=")
+        zone = LandingZone(tmp_path / "landing")
+        victim = max(zone.landed_files("documents"), key=lambda p: p.stat().st_size)
+        space_id = zone.space_of(victim)
         victim.unlink()
         drifted = run_refresh(settings, api, job_name=RECONCILE_JOB_NAME)
         assert "reports/source_drift:no_lost_versions" in drifted.failed_checks

@@ -12,6 +12,7 @@ import duckdb
 import polars as pl
 
 from pipelines.checks.suite_checks import SUITE_CHECKS
+from pipelines.landing.zone import LandingZone
 from pipelines.refresh import run_refresh
 from pipelines.resources.client_spaces import SimulatedClientSpacesApi
 from pipelines.schedules import EXTRACT_JOB_NAME
@@ -45,8 +46,8 @@ def test_the_landed_batch_check_fails_on_a_corrupted_batch(tmp_path, small_world
 
     # Corrupt one file of the newest batch: a duplicated version and a PROCESSED row
     # without processed_at, as a writer other than the extraction might leave it.
-    path = max((tmp_path / "landing" / "documents").glob("space=*-*/*.parquet"),
-               key=lambda p: p.stat().st_size)
+    zone = LandingZone(tmp_path / "landing")
+    path = max(zone.landed_files("documents"), key=lambda p: p.stat().st_size)
     frame = pl.read_parquet(path)
     bad = pl.concat([frame, frame.head(1)]).with_columns(
         processed_at=pl.when(pl.col("accounting_status") == "PROCESSED")
@@ -60,7 +61,7 @@ def test_the_landed_batch_check_fails_on_a_corrupted_batch(tmp_path, small_world
     assert "expect_compound_columns_to_be_unique" in failed
     assert any("null" in name for name in failed)
     # The failures are reported for the space whose file is bad, and for no other.
-    space = path.parent.name.removeprefix("space=")
+    space = zone.space_of(path)
     per_space = result.metadata["failed_spaces"].value
     assert set(per_space) == {space}
     assert "expect_compound_columns_to_be_unique(document_id,updated_at)" in per_space[space]

@@ -21,7 +21,7 @@ documents as (
         documents.category,
         count(*) as documents_total,
         sum(
-            case when documents.insights_status in ('accountant_action_needed', 'client_action_needed') then 1 else 0 end
+            {{ status_is('documents.insights_status', ['accountant_action_needed', 'client_action_needed']) }}
         ) as documents_open
     from {{ ref('fct_documents') }} as documents
     inner join {{ ref('category_url_slugs') }} as categories

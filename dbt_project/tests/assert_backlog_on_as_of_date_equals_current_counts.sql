@@ -12,8 +12,8 @@ current_counts as (
     select
         client_id,
         category,
-        sum(case when insights_status = 'accountant_action_needed' then 1 else 0 end) as open_accountant_action,
-        sum(case when insights_status = 'client_action_needed' then 1 else 0 end) as open_client_action
+        {{ status_counts('insights_status', {'accountant_action_needed': 'open_accountant_action',
+                                             'client_action_needed': 'open_client_action'}) }}
     from {{ ref('fct_documents') }}
     group by client_id, category
 ),

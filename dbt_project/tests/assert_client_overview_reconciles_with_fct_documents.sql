@@ -16,11 +16,7 @@ documents as (
     select
         client_id,
         count(*) as documents_total,
-        sum(case when insights_status = 'processed' then 1 else 0 end) as documents_processed,
-        sum(case when insights_status = 'accountant_action_needed' then 1 else 0 end)
-            as documents_accountant_action_needed,
-        sum(case when insights_status = 'client_action_needed' then 1 else 0 end)
-            as documents_client_action_needed
+        {{ status_counts('insights_status') }}
     from {{ ref('fct_documents') }}
     group by client_id
 ),

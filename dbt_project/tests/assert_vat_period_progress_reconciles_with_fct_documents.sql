@@ -23,7 +23,7 @@ per_period as (
         documents.client_id,
         documents.vat_period_start,
         count(*) as documents_total,
-        sum(case when documents.insights_status = 'processed' then 1 else 0 end) as documents_processed,
+        {{ status_counts('documents.insights_status', {'processed': 'documents_processed'}) }},
         min(documents.activity_date) as first_activity_date,
         max(documents.activity_date) as last_activity_date
     from documents

@@ -19,7 +19,6 @@ from pipelines.resources.api_client import ApiUnreachable, AuthenticationError
 from pipelines.resources.client_spaces import ClientSpacesApi
 from pipelines.resources.settings_resource import InsightsSettings
 from pipelines.settings import SettingsError
-from pipelines.writer_lock import writer_lock
 
 LANDING_GROUP = "landing"
 
@@ -38,8 +37,8 @@ def _not_retried(error: Exception) -> dg.Failure:
 def start_run(context: dg.AssetExecutionContext, settings: InsightsSettings) -> ExtractionRun:
     config = settings.get()
     now = datetime.now(UTC)
-    zone = LandingZone(config.landing_dir)
-    zone.ensure_layout()
+    zone = LandingZone(config.landing_dir, config.state_dir)
+    zone.ensure_layout()  # the caller holds the writer lock
     holds = HoldStore(config.landing_dir).held()
     return ExtractionRun(
         zone=zone,
@@ -71,19 +70,20 @@ def _list_asset(entity: str, description: str):
         settings: dg.ResourceParam[InsightsSettings],
         api: dg.ResourceParam[ClientSpacesApi],
     ) -> dg.MaterializeResult:
-        run = start_run(context, settings)
-        lock = writer_lock(settings.get().state_dir, on_wait=context.log.info)
-        try:
-            with lock, api.client(progress=context.log.info) as client:
-                outcome: ListOutcome = extract_list(client, run, entity)
-        except (ApiUnreachable, AuthenticationError, SettingsError) as error:
-            raise _not_retried(error) from error
-        record = {
-            "extracted_at": run.extracted_at, "status": "ok", "fetched": outcome.fetched,
-            "landed": outcome.landed, "new_versions": outcome.new_versions,
-            "quarantined": outcome.quarantined, "failures": "[]",
-        }
-        run.zone.record_batch(entity, run.batch_id, record)
+        # every landing write, the schema files and the run record included, under the lock
+        with settings.get().writing(on_wait=context.log.info):
+            run = start_run(context, settings)
+            try:
+                with api.client(progress=context.log.info) as client:
+                    outcome: ListOutcome = extract_list(client, run, entity)
+            except (ApiUnreachable, AuthenticationError, SettingsError) as error:
+                raise _not_retried(error) from error
+            record = {
+                "extracted_at": run.extracted_at, "status": "ok", "fetched": outcome.fetched,
+                "landed": outcome.landed, "new_versions": outcome.new_versions,
+                "quarantined": outcome.quarantined, "failures": "[]",
+            }
+            run.zone.record_batch(entity, run.batch_id, record)
         context.log.info(
             f"{entity}: fetched {outcome.fetched}, landed {outcome.landed} "
             f"({outcome.new_versions} new), quarantined {outcome.quarantined}"
@@ -141,7 +141,7 @@ def landing_documents(
     api: dg.ResourceParam[ClientSpacesApi],
 ) -> dg.MaterializeResult:
     try:
-        with writer_lock(settings.get().state_dir, on_wait=context.log.info):
+        with settings.get().writing(on_wait=context.log.info):
             return _extract_documents(context, settings, api)
     except (ApiUnreachable, AuthenticationError, SettingsError) as error:
         raise _not_retried(error) from error

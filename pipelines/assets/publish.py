@@ -7,7 +7,6 @@ from pipelines.resources.settings_resource import InsightsSettings
 from pipelines.serving.duckdb_file import publish_duckdb
 from pipelines.serving.leftovers import clean_leftovers
 from pipelines.serving.postgres_publish import publish_postgres
-from pipelines.writer_lock import writer_lock
 
 MART_KEYS = sorted(
     (key for key in warehouse_models.keys if warehouse_models.group_names_by_key[key] == "marts"),
@@ -31,7 +30,7 @@ def serving_duckdb(
     context: dg.AssetExecutionContext, settings: dg.ResourceParam[InsightsSettings]
 ) -> dg.MaterializeResult:
     config = settings.get()
-    with writer_lock(config.state_dir, on_wait=context.log.info):
+    with config.writing(on_wait=context.log.info):
         clean_leftovers(config, context.log.warning)
         counts = publish_duckdb(config.warehouse_path, config.serving_path,
                                 config.duckdb_memory_limit, config.serving_duckdb_storage,
@@ -67,7 +66,7 @@ def serving_postgres(
     if config.postgres_dsn is None:
         context.log.info("INSIGHTS_POSTGRES_DSN is unset: the marts are served by DuckDB only")
         return
-    with writer_lock(config.state_dir, on_wait=context.log.info):
+    with config.writing(on_wait=context.log.info):
         result = publish_postgres(config.serving_path, config.postgres_dsn, log=context.log.info)
     context.log.info(
         f"published {len(result.rows)} marts to PostgreSQL; member roles with access: "

@@ -30,7 +30,9 @@ def source_drift(
     settings: dg.ResourceParam[InsightsSettings],
     api: dg.ResourceParam[ClientSpacesApi],
 ) -> dg.MaterializeResult:
-    run = start_run(context, settings)
+    # the schema files under the writer lock; the full re-read then reads without it
+    with settings.get().writing(on_wait=context.log.info):
+        run = start_run(context, settings)
     active = active_space_ids(current_spaces(run.zone))
     with api.client() as client:
         drifts = [space_drift(client, run, space_id) for space_id in active]

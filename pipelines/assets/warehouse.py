@@ -23,7 +23,6 @@ from pipelines.held_batches import HoldStore
 from pipelines.resources.settings_resource import InsightsSettings
 from pipelines.serving.leftovers import clean_leftovers
 from pipelines.settings import Settings
-from pipelines.writer_lock import writer_lock
 
 FULL_REFRESH_TAG = "insights/full_refresh"  # "true": rebuild incremental models from scratch
 
@@ -79,7 +78,7 @@ def warehouse_models(
     log_path = config.home / "logs" / f"dbt-{context.run.run_id}.log"
     context.log.info(f"full dbt output: {log_path}")
     with (
-        writer_lock(config.state_dir, on_wait=context.log.info),
+        config.writing(on_wait=context.log.info),
         DbtOutput(log_path, context.log.info) as output,
         contextlib.redirect_stdout(output),
     ):

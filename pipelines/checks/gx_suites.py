@@ -16,9 +16,9 @@ the latest acceptable `received_at`, i.e. now plus a small clock skew). A parame
 needs but the call does not supply is an error, not a silent pass.
 
 The landed suites describe the rows one run landed: `landed_documents` runs once over the new
-files of every `documents/space=<id>/` folder together (`space_id` is a column; that each file
-holds one space is the landing's own guarantee, see LandingZone.land_documents), never on the
-zero-row `_schema.parquet`.
+rows of every space together (`LandingZone.batch_frames`; `space_id` is a column; that each
+file holds one space is the landing's own guarantee, see LandingZone.land_documents), never on
+the zero-row schema file.
 
 The context and the parsed suites are built once per process and reused; validation holds a
 lock because a GX context is not thread-safe. GX's progress bars are off and its loggers are

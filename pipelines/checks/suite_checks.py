@@ -21,7 +21,6 @@ from pipelines.checks.volume import recent_fetched_counts, volume_check
 from pipelines.held_batches import hold_refused_batch
 from pipelines.landing.zone import LandingZone
 from pipelines.resources.settings_resource import InsightsSettings
-from pipelines.writer_lock import writer_lock
 
 # received_at may run ahead of our clock by this much (the source's clock is not ours).
 CLOCK_SKEW = timedelta(minutes=15)
@@ -129,7 +128,7 @@ def _hold_if_refused(settings: InsightsSettings, entity: str, batch_id: str, che
     """A failed blocking check holds the batch it refused (pipelines/held_batches.py)."""
     if not result.passed:
         config = settings.get()
-        with writer_lock(config.state_dir):
+        with config.writing():
             hold_refused_batch(config.landing_dir, entity, batch_id, check, result.description)
 
 
@@ -142,7 +141,7 @@ def _mart_suite_check(mart: str):
     def _check(settings: dg.ResourceParam[InsightsSettings]) -> dg.AssetCheckResult:
         config = settings.get()
         # another run's dbt build may hold the warehouse file for writing: take turns with it
-        with writer_lock(config.state_dir), \
+        with config.writing(), \
                 duckdb.connect(str(config.warehouse_path), read_only=True) as con:
             frame = pl.from_arrow(con.sql(f"select * from marts.{mart}").to_arrow_table())
         return suites_result([validate_frame(mart, frame)], rows=frame.height)

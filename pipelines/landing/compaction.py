@@ -43,7 +43,6 @@ from pipelines.landing.zone import (
     file_batch_id,
     write_parquet_atomically,
 )
-from pipelines.writer_lock import writer_lock
 
 # A file this large is left as it is: merging it again would rewrite much to save one file.
 LARGE_FILE_BYTES = 64 * 1024 * 1024
@@ -144,12 +143,14 @@ def remove_leftovers(zone: LandingZone) -> bool:
 def compact_landing(landing_dir: Path, state_dir: Path,
                     progress: Callable[[str], None] | None = None) -> CompactionReport:
     """Take the writer lock (waiting for a run that writes), then compact every folder."""
-    with writer_lock(state_dir, on_wait=progress):
-        return compact(LandingZone(landing_dir), progress)
+    zone = LandingZone(landing_dir, state_dir)
+    with zone.writing(on_wait=progress):
+        return compact(zone, progress)
 
 
 def compact(zone: LandingZone, progress: Callable[[str], None] | None = None) -> CompactionReport:
     """Compact every folder of the landing zone. The caller holds the writer lock."""
+    zone.require_writer()
     say = progress or (lambda _line: None)
     if remove_leftovers(zone):
         say("removed the leftovers of an interrupted compaction")

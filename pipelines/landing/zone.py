@@ -20,6 +20,12 @@ dbt sources work before the first record of a kind has landed.
 A file appears only through an atomic rename after its bytes are fsynced, so a reader (dbt, a
 rerun's de-duplication) never sees half a file; a crash leaves at most a `.partial` file, which
 no reader globs and the next run removes.
+
+This class is the one place that knows the layout: every other module and test asks it for
+files (`landed_files`, `space_dirs`, `batch_frames`, `first_batch_by_space`, `reader_globs`, ...)
+rather than globbing folder names. Every write (landing, run records, quarantine, holds, the
+schema files, the partial-file sweep, compaction) happens under the writer lock, taken through
+`writing()` or `Settings.writing()`; without it a write raises `WriterLockRequired`.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ import polars as pl
 
 from pipelines.held_batches import HOLD_SCHEMA
 from pipelines.landing.records import BATCH_SCHEMA, ENTITY_FIELDS, QUARANTINE_SCHEMA, landed_schema
+from pipelines.writer_lock import WriterLockRequired, holds_writer_lock, writer_lock
 
 PARTIAL_SUFFIX = ".partial"
 # zstd level 1 rather than the default 3: on landed pages (mostly the `_raw` JSON text) it
@@ -66,8 +73,10 @@ def write_parquet_atomically(frame: pl.DataFrame, target: Path) -> Path:
 
 
 class LandingZone:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, state_dir: Path | None = None):
         self.root = Path(root)
+        # where the writer lock lives: $INSIGHTS_HOME/state next to $INSIGHTS_HOME/landing
+        self.state_dir = Path(state_dir) if state_dir is not None else self.root.parent / "state"
 
     # -- paths -------------------------------------------------------------------------------
     def documents_dir(self, space_id: str) -> Path:
@@ -76,34 +85,72 @@ class LandingZone:
     def entity_dir(self, entity: str) -> Path:
         return self.root / entity
 
-    # -- writing -----------------------------------------------------------------------------
+    def documents_file(self, space_id: str, batch_id: str, part: int = 0) -> Path:
+        """Where one part of a batch's documents of one space lands."""
+        return self.documents_dir(space_id) / f"{batch_id}-{part:04d}.parquet"
+
+    def entity_file(self, entity: str, batch_id: str) -> Path:
+        """Where a batch of one of the lists (spaces, users, assignments) lands."""
+        return self.entity_dir(entity) / f"{batch_id}.parquet"
+
+    def batch_record_file(self, entity: str, batch_id: str) -> Path:
+        """Where the run record of one extraction step lands."""
+        return self.root / "batches" / f"{batch_id}-{entity}.parquet"
+
+    @staticmethod
+    def schema_file(folder: Path) -> Path:
+        """The zero-row file that gives a folder's readers a typed match (`ensure_layout`)."""
+        return Path(folder) / SCHEMA_FILE
+
+    @property
+    def holds_path(self) -> Path:
+        """The quality gate's holds (pipelines/held_batches.py)."""
+        return self.root / HOLDS_FILE
+
+    # -- the writer lock ---------------------------------------------------------------------
+    def writing(self, on_wait=None, timeout_seconds: float = 3600):
+        """The writer lock (pipelines/writer_lock.py) of the INSIGHTS_HOME this zone is in;
+        the same lock as `Settings.writing()`, re-entrant within a thread."""
+        return writer_lock(self.state_dir, timeout_seconds=timeout_seconds, on_wait=on_wait)
+
+    def require_writer(self) -> None:
+        """Refuse a write unless this process holds the writer lock."""
+        if not holds_writer_lock(self.state_dir):
+            raise WriterLockRequired(
+                f"a write to the landing zone {self.root} without the writer lock: take it "
+                "with `settings.writing()` or `LandingZone.writing()`")
+
+    # -- writing (each one under the writer lock) --------------------------------------------
     def land_documents(self, frame: pl.DataFrame, space_id: str, batch_id: str, part: int) -> Path:
+        self.require_writer()
         # Each file under space=<id>/ holds that space's rows only: readers (and the landed
         # documents suite's per-space report) rely on the folder naming the space.
         others = frame.filter(pl.col("space_id").ne_missing(space_id))["space_id"].unique()
         if others.len():
             raise ValueError(f"documents of space(s) {others.to_list()[:3]} handed to the "
                              f"landing of space {space_id}")
-        target = self.documents_dir(space_id) / f"{batch_id}-{part:04d}.parquet"
-        return write_parquet_atomically(frame, target)
+        return write_parquet_atomically(frame, self.documents_file(space_id, batch_id, part))
 
     def land_entity(self, entity: str, frame: pl.DataFrame, batch_id: str) -> Path:
-        return write_parquet_atomically(frame, self.entity_dir(entity) / f"{batch_id}.parquet")
+        self.require_writer()
+        return write_parquet_atomically(frame, self.entity_file(entity, batch_id))
 
     def quarantine(
         self, entity: str, frame: pl.DataFrame, batch_id: str, scope: str, part: int = 0
     ) -> Path:
+        self.require_writer()
         target = self.root / "quarantine" / entity / f"{batch_id}-{scope}-{part:04d}.parquet"
         return write_parquet_atomically(frame, target)
 
     def record_batch(self, entity: str, batch_id: str, record: dict) -> Path:
+        self.require_writer()
         frame = pl.DataFrame([{"batch_id": batch_id, "entity": entity, **record}],
                              schema=BATCH_SCHEMA)
-        target = self.root / "batches" / f"{batch_id}-{entity}.parquet"
-        return write_parquet_atomically(frame, target)
+        return write_parquet_atomically(frame, self.batch_record_file(entity, batch_id))
 
     def ensure_layout(self) -> None:
         """Write the zero-row schema files once, so every reader's glob has a typed match."""
+        self.require_writer()
         targets = {
             self.documents_dir(SCHEMA_SCOPE) / SCHEMA_FILE: landed_schema("documents"),
             self.root / "batches" / SCHEMA_FILE: BATCH_SCHEMA,
@@ -114,26 +161,30 @@ class LandingZone:
             targets[self.root / "quarantine" / entity / SCHEMA_FILE] = QUARANTINE_SCHEMA
         # The quality gate's holds (pipelines/held_batches.py): a real file, since Spark
         # skips files whose name starts with `_`.
-        targets[self.root / "holds" / "holds.parquet"] = HOLD_SCHEMA
+        targets[self.holds_path] = HOLD_SCHEMA
         for path, schema in targets.items():
             if not path.exists():
                 write_parquet_atomically(pl.DataFrame(schema=schema), path)
 
+    def write_holds(self, frame: pl.DataFrame) -> Path:
+        """Replace the holds file (pipelines/held_batches.py owns its rows)."""
+        self.require_writer()
+        return write_parquet_atomically(frame, self.holds_path)
+
     def compaction_folders(self) -> list[Path]:
         """The folders whose files compaction merges: each space's, each list's, the run
         records' and each quarantine entity's."""
-        spaces = [d for d in sorted((self.root / "documents").glob("space=*"))
-                  if d.is_dir() and d != self.documents_dir(SCHEMA_SCOPE)]
         flat = [self.entity_dir(e) for e in ENTITY_FIELDS if e != "documents"]
         flat += [self.root / "batches"]
         flat += [self.root / "quarantine" / e for e in ENTITY_FIELDS]
-        return spaces + [d for d in flat if d.is_dir()]
+        return self.space_dirs() + [d for d in flat if d.is_dir()]
 
     def staging_dir(self) -> Path:
         return self.root / STAGING_DIR
 
     def remove_partials(self) -> int:
         """Delete leftovers of writes that a crash interrupted; they were never visible."""
+        self.require_writer()
         removed = 0
         if self.root.exists():
             for partial in self.root.rglob(f"*{PARTIAL_SUFFIX}"):
@@ -141,7 +192,51 @@ class LandingZone:
                 removed += 1
         return removed
 
+    def partial_files(self) -> list[Path]:
+        """Leftovers of interrupted writes (never read; `remove_partials` deletes them)."""
+        return sorted(self.root.rglob(f"*{PARTIAL_SUFFIX}")) if self.root.exists() else []
+
     # -- reading -----------------------------------------------------------------------------
+    def space_dirs(self) -> list[Path]:
+        """Each space's documents folder (not the zero-row schema folder), sorted."""
+        return [d for d in sorted((self.root / "documents").glob("space=*"))
+                if d.is_dir() and d != self.documents_dir(SCHEMA_SCOPE)]
+
+    @staticmethod
+    def space_of(path: Path) -> str:
+        """The space a landed documents file belongs to (its folder names it)."""
+        return Path(path).parent.name.removeprefix("space=")
+
+    def landed_files(self, entity: str, *, space_id: str | None = None,
+                     batch_id: str | None = None) -> list[Path]:
+        """The files of an entity that hold rows (never a zero-row schema file), sorted;
+        documents: of every space, or of `space_id`; "quarantine/<entity>" names a quarantine
+        folder. With `batch_id`, only the files that batch wrote itself (a compacted file holds
+        many batches: `batch_frames` reads a batch's rows from those too)."""
+        if entity == "documents":
+            folders = [self.documents_dir(space_id)] if space_id else self.space_dirs()
+        else:
+            folders = [self.entity_dir(entity)]
+        files = [path for folder in folders for path in data_files(folder)]
+        if batch_id is not None:
+            files = [p for p in files if not is_compacted(p) and file_batch_id(p) == batch_id]
+        return files
+
+    def reader_globs(self) -> dict[str, str]:
+        """The glob each reader of the landing uses (the dbt sources', DuckDB syntax), per
+        folder: documents, the lists, the run records and the quarantine; each also matches
+        the zero-row schema file of its folder."""
+        return {"documents": f"{self.root}/documents/*/*.parquet",
+                **{e: f"{self.root}/{e}/*.parquet" for e in ENTITY_FIELDS if e != "documents"},
+                "batches": f"{self.root}/batches/*.parquet",
+                "quarantine": f"{self.root}/quarantine/*/*.parquet"}
+
+    def quarantined(self, entity: str) -> pl.DataFrame:
+        """Every quarantined record of an entity, with its reason and raw payload."""
+        files = data_files(self.root / "quarantine" / entity)
+        return (pl.concat([pl.read_parquet(f) for f in files], how="diagonal") if files
+                else pl.DataFrame(schema=QUARANTINE_SCHEMA))
+
     def entity_files(self, entity: str) -> list[Path]:
         """Every Parquet file of one entity (documents: of every space), sorted."""
         pattern = "space=*/*.parquet" if entity == "documents" else "*.parquet"
@@ -171,8 +266,7 @@ class LandingZone:
     def batch_frames(self, entity: str, batch_id: str) -> list[pl.DataFrame]:
         """The rows one batch landed for an entity, one frame per file (documents: per space),
         from its own files and from compacted files of its month."""
-        folders = (sorted((self.root / "documents").glob("space=*")) if entity == "documents"
-                   else [self.entity_dir(entity)])
+        folders = self.space_dirs() if entity == "documents" else [self.entity_dir(entity)]
 
         def read() -> list[pl.DataFrame]:
             frames = []
@@ -193,7 +287,7 @@ class LandingZone:
     def first_batch_by_space(self) -> dict[str, str]:
         """Each space's earliest landed batch id (a compacted file is named by its first)."""
         first: dict[str, str] = {}
-        for folder in (self.root / "documents").glob("space=*"):
+        for folder in self.space_dirs():
             batches = [file_batch_id(path) for path in data_files(folder)]
             if batches:
                 first[folder.name.removeprefix("space=")] = min(batches)
@@ -247,6 +341,10 @@ def _retrying_a_swap(read):
         return read()
 
 
+HOLDS_FILE = Path("holds") / "holds.parquet"
+# the landing tables the dbt sources read (`entity_files` of each); every folder also holds a
+# zero-row schema file, so a table is never missing, only empty
+LANDING_TABLES = ("documents", "spaces", "users", "assignments", "batches", "holds")
 KEY_SCHEMA = {"document_id": pl.String, "updated_at": pl.Datetime("us", "UTC")}
 SCHEMA_FILE = "_schema.parquet"
 SCHEMA_SCOPE = "_schema"

@@ -22,11 +22,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from psycopg import sql
 
-from pipelines.landing.zone import LandingZone
+from pipelines.landing.zone import LANDING_TABLES, LandingZone
 
-# the landing tables the dbt sources read; every folder also holds a zero-row _schema.parquet,
-# so a table is never missing, only empty
-LANDING_TABLES = ("documents", "spaces", "users", "assignments", "batches", "holds")
+__all__ = ["LANDING_TABLES", "LandingLoadError", "load_landing", "read_landing_table"]
 SCHEMA = "landing"
 
 

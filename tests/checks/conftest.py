@@ -25,8 +25,8 @@ class Landed:
     assignments: pl.DataFrame
 
 
-def _single_file(directory: Path) -> pl.DataFrame:
-    files = [p for p in directory.glob("*.parquet") if p.name != "_schema.parquet"]
+def _single_file(zone: LandingZone, entity: str) -> pl.DataFrame:
+    files = zone.landed_files(entity)
     assert len(files) == 1, files
     return pl.read_parquet(files[0])
 
@@ -44,14 +44,13 @@ def landed(tmp_path_factory, small_world) -> Landed:
     assert result.success
     landing = home / "landing"
     zone = LandingZone(landing)
-    document_files = sorted((landing / "documents").glob("space=*/*.parquet"),
-                            key=lambda p: p.stat().st_size)
+    document_files = sorted(zone.landed_files("documents"), key=lambda p: p.stat().st_size)
     documents = pl.read_parquet(document_files[-1])
     assert documents.height == zone.scan_documents(documents["space_id"][0]).collect().height
     return Landed(
         landing=landing,
         documents=documents,
-        spaces=_single_file(landing / "spaces"),
-        users=_single_file(landing / "users"),
-        assignments=_single_file(landing / "assignments"),
+        spaces=_single_file(zone, "spaces"),
+        users=_single_file(zone, "users"),
+        assignments=_single_file(zone, "assignments"),
     )

@@ -80,11 +80,12 @@ def _record(zone: LandingZone, entity: str, batch_id: str, fetched: int, status:
 
 def test_recent_fetched_counts_reads_ok_batches_of_one_entity_in_order(tmp_path):
     zone = LandingZone(tmp_path / "landing")
-    zone.ensure_layout()  # writes batches/_schema.parquet, which is not a batch
-    for day, fetched in [(3, 30), (1, 10), (2, 20), (5, 50), (4, 40)]:
-        _record(zone, "spaces", f"2026060{day}T000000Z-aaaaaaaa", fetched)
-    _record(zone, "spaces", "20260606T000000Z-bbbbbbbb", 999, status="failed_spaces")
-    _record(zone, "users", "20260607T000000Z-cccccccc", 7)
+    with zone.writing():  # the landing refuses a write without the writer lock
+        zone.ensure_layout()  # writes the run records' zero-row schema file, which is not a batch
+        for day, fetched in [(3, 30), (1, 10), (2, 20), (5, 50), (4, 40)]:
+            _record(zone, "spaces", f"2026060{day}T000000Z-aaaaaaaa", fetched)
+        _record(zone, "spaces", "20260606T000000Z-bbbbbbbb", 999, status="failed_spaces")
+        _record(zone, "users", "20260607T000000Z-cccccccc", 7)
 
     landing = tmp_path / "landing"
     assert recent_fetched_counts(landing, "spaces") == [10, 20, 30, 40, 50]
@@ -98,16 +99,17 @@ def test_recent_fetched_counts_reads_ok_batches_of_one_entity_in_order(tmp_path)
 
 def test_documents_history_leaves_out_initial_loads(tmp_path):
     zone = LandingZone(tmp_path / "landing")
-    zone.ensure_layout()
-    one_row = pl.DataFrame(schema=landed_schema("documents"))
-    batches = [f"2026060{day}T000000Z-dddddddd" for day in range(1, 6)]
-    # Space a is first read in batch 1, space b joins (first read) in batch 3.
-    for space, batch in [("a", batches[0]), ("a", batches[1]), ("b", batches[2]),
-                         ("a", batches[2]), ("a", batches[3]), ("b", batches[4])]:
-        zone.land_documents(one_row, space, batch, 0)
-    zone.land_documents(one_row, "b", batches[2], 1)  # a second part of the same batch
-    for batch, fetched in zip(batches, [5000, 40, 2600, 35, 45], strict=True):
-        _record(zone, "documents", batch, fetched)
+    with zone.writing():  # the landing refuses a write without the writer lock
+        zone.ensure_layout()
+        one_row = pl.DataFrame(schema=landed_schema("documents"))
+        batches = [f"2026060{day}T000000Z-dddddddd" for day in range(1, 6)]
+        # Space a is first read in batch 1, space b joins (first read) in batch 3.
+        for space, batch in [("a", batches[0]), ("a", batches[1]), ("b", batches[2]),
+                             ("a", batches[2]), ("a", batches[3]), ("b", batches[4])]:
+            zone.land_documents(one_row, space, batch, 0)
+        zone.land_documents(one_row, "b", batches[2], 1)  # a second part of the same batch
+        for batch, fetched in zip(batches, [5000, 40, 2600, 35, 45], strict=True):
+            _record(zone, "documents", batch, fetched)
 
     landing = tmp_path / "landing"
     assert initial_load_batches(landing) == {batches[0], batches[2]}

@@ -16,6 +16,7 @@ import polars as pl
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 
 from pipelines.assets.landing import LANDING_ASSETS
+from pipelines.landing.zone import LandingZone
 from pipelines.resources.client_spaces import SimulatedClientSpacesApi
 from pipelines.resources.settings_resource import InsightsSettings
 from pipelines.settings import load_settings
@@ -141,15 +142,14 @@ def extract(home: Path, world, clock) -> None:
 
 def reland_a_document_file(landing: Path) -> Path:
     """Land the rows of one document file again in a new, later batch (a duplicate landing)."""
-    files = sorted(p for p in (landing / "documents").glob("space=*/*.parquet")
-                   if p.name != "_schema.parquet")
+    zone = LandingZone(landing)
+    files = zone.landed_files("documents")
     source = files[len(files) // 2]
     # Later than every batch id landed so far, also within the same second.
     batch_id = f"{datetime.now(UTC):%Y%m%dT%H%M%S}Z-zzzzzzzz"
     frame = pl.read_parquet(source).with_columns(_batch_id=pl.lit(batch_id))
-    target = source.with_name(f"{batch_id}-0000.parquet")
-    frame.write_parquet(target)
-    return target
+    with zone.writing():
+        return zone.land_documents(frame, zone.space_of(source), batch_id, 0)
 
 
 def find_late_commit(world, earliest: datetime, latest: datetime):

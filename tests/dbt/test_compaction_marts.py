@@ -70,12 +70,14 @@ def compacted(history, tmp_path_factory) -> Compacted:
     zone = LandingZone(landing)
     files_before = sum(len(data_files(f)) for f in zone.compaction_folders())
     assert _hold_back_the_last_extraction(landing, held) > 4
-    compact(zone)
+    with zone.writing():
+        compact(zone)
     incremental = Warehouse(root / "incremental.duckdb", root / "incremental-dbt")
     _build(incremental, landing, history.as_of, "--full-refresh")
     _return(held, landing)
     _build(incremental, landing, history.as_of)
-    compact(zone)
+    with zone.writing():
+        compact(zone)
     assert all(is_compacted(p) for f in zone.compaction_folders() for p in data_files(f)
                if len(data_files(f)) > 1)
     _build(incremental, landing, history.as_of)

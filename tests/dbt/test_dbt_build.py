@@ -6,6 +6,7 @@ import polars as pl
 import pytest
 import yaml
 
+from pipelines.landing.zone import LandingZone
 from tests.dbt.support import DBT_PROJECT, INCREMENTAL_MODELS, MARTS, table_differences
 
 # The columns each mart must have, copied from the output contract (docs/marts.md).
@@ -83,8 +84,7 @@ def test_marts_hold_figures(history):
 
 
 def test_the_history_covers_the_changes_an_incremental_run_must_handle(history):
-    landed = pl.read_parquet(history.landing / "documents" / "*" / "*.parquet",
-                             hive_partitioning=False)
+    landed = LandingZone(history.landing).scan_documents().collect()
     batches = sorted(landed["_batch_id"].unique())
     later = landed.filter(pl.col("_batch_id") > batches[0])
     history_of = landed.sort("updated_at").group_by("document_id", maintain_order=True)

@@ -12,6 +12,7 @@ from datetime import timedelta
 import polars as pl
 import pytest
 
+from pipelines.landing.zone import LandingZone
 from tests.dbt.support import failures, statuses
 
 CORRUPT_BATCH = "99991231T000000Z-corrupt"  # sorts after every real batch
@@ -103,7 +104,8 @@ def test_landed_records_that_fct_documents_lacks_fail_the_landing_reconciliation
     not rebuilt, no longer match the landing zone."""
     landing = tmp_path / "landing"
     shutil.copytree(history.landing, landing)
-    documents = pl.read_parquet(landing / "documents" / "*" / "*.parquet", hive_partitioning=False)
+    zone = LandingZone(landing)
+    documents = zone.scan_documents().collect()
     live = history.incremental.query(
         "select document_id, accounting_status from marts.fct_documents order by document_id"
     )
@@ -119,7 +121,8 @@ def test_landed_records_that_fct_documents_lacks_fail_the_landing_reconciliation
         _batch_id=pl.lit(CORRUPT_BATCH),
     ).select(documents.columns)
     space = changed["space_id"][0]
-    changed.write_parquet(landing / "documents" / f"space={space}" / f"{CORRUPT_BATCH}.parquet")
+    # written behind the landing's back, as another writer might leave it
+    changed.write_parquet(zone.documents_dir(space) / f"{CORRUPT_BATCH}.parquet")
 
     result = history.incremental.copy(tmp_path / "warehouse.duckdb").dbt(
         "test", "--select", "assert_fct_documents_reconciles_with_landing",
@@ -132,12 +135,13 @@ def test_an_invalid_landed_row_fails_the_staging_tests(history, tmp_path):
     """A landed document with an unknown category and no batch id fails the staging tests."""
     landing = tmp_path / "landing"
     shutil.copytree(history.landing, landing)
-    documents = pl.read_parquet(landing / "documents" / "*" / "*.parquet", hive_partitioning=False)
+    zone = LandingZone(landing)
+    documents = zone.scan_documents().collect()
     invalid = documents.head(1).with_columns(
         category=pl.lit("BANK_LETTER"), _batch_id=pl.lit(None, dtype=pl.String),
     )
     space = invalid["space_id"][0]
-    invalid.write_parquet(landing / "documents" / f"space={space}" / f"{CORRUPT_BATCH}.parquet")
+    invalid.write_parquet(zone.documents_dir(space) / f"{CORRUPT_BATCH}.parquet")
 
     result = history.incremental.copy(tmp_path / "warehouse.duckdb").dbt(
         "build", "--select", "stg_landing__documents", landing_dir=landing, as_of=history.as_of,

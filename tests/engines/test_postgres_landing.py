@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from pipelines.landing.zone import LandingZone
 from pipelines.warehouse_targets.postgres_landing import (
     LandingLoadError,
     load_landing,
@@ -36,29 +37,32 @@ def empty_database(dsn):
 
 
 def _write(path: Path, rows: dict) -> None:
+    """A landing file written by hand, with exactly the Arrow types given (and the zero-row
+    schema file of its folder), where the landing zone puts such a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     table = pa.table(rows)
-    pq.write_table(table.slice(0, 0), path.parent / "_schema.parquet")
+    pq.write_table(table.slice(0, 0), LandingZone.schema_file(path.parent))
     pq.write_table(table, path)
 
 
 @pytest.fixture
 def landing(tmp_path) -> Path:
     root = tmp_path / "landing"
-    _write(root / "documents" / "space=s1" / "b1-0000.parquet", {
+    zone = LandingZone(root)
+    _write(zone.documents_file("s1", "b1"), {
         "document_id": ["d1", "d2"], "space_id": ["s1", "s1"],
         "updated_at": pa.array([MOMENT, MOMENT], pa.timestamp("us", tz="UTC")),
         "issue_date": pa.array([MOMENT.date(), None], pa.date32()),
         "_batch_id": ["b1", "b1"],
     })
-    _write(root / "spaces" / "b1.parquet", {"id": ["s1"], "vat_deadline_day": [None]})
-    _write(root / "users" / "b1.parquet", {
+    _write(zone.entity_file("spaces", "b1"), {"id": ["s1"], "vat_deadline_day": [None]})
+    _write(zone.entity_file("users", "b1"), {
         "id": ["u1"], "roles": pa.array([["ACCOUNTANT", "ADMINISTRATOR"]],
                                         pa.large_list(pa.large_string())),
         "active": [True],
     })
-    _write(root / "assignments" / "b1.parquet", {"user_id": ["u1"], "space_id": ["s1"]})
-    _write(root / "batches" / "b1-documents.parquet", {"batch_id": ["b1"], "fetched": [2]})
+    _write(zone.entity_file("assignments", "b1"), {"user_id": ["u1"], "space_id": ["s1"]})
+    _write(zone.batch_record_file("documents", "b1"), {"batch_id": ["b1"], "fetched": [2]})
     return root
 
 
@@ -95,7 +99,7 @@ def test_a_reload_keeps_the_views_reading_the_tables(dsn, landing):
     with psycopg.connect(dsn) as connection:
         connection.execute("create schema if not exists main")
         connection.execute("create view main.stg_spaces as select id from landing.spaces")
-    _write(landing / "spaces" / "b2.parquet", {"id": ["s2"], "country": ["BE"]})
+    _write(LandingZone(landing).entity_file("spaces", "b2"), {"id": ["s2"], "country": ["BE"]})
     load_landing(landing, dsn)
     assert _query(dsn, "select id from main.stg_spaces order by id") == [("s1",), ("s2",)]
     assert _query(dsn, "select country from landing.spaces where id = 's2'") == [("BE",)]
@@ -103,14 +107,15 @@ def test_a_reload_keeps_the_views_reading_the_tables(dsn, landing):
 
 def test_a_column_whose_type_changed_is_named(dsn, landing):
     load_landing(landing, dsn)
-    _write(landing / "assignments" / "b1.parquet", {"user_id": [1], "space_id": ["s1"]})
+    _write(LandingZone(landing).entity_file("assignments", "b1"),
+           {"user_id": [1], "space_id": ["s1"]})
     with pytest.raises(LandingLoadError, match="'assignments', column 'user_id': the files hold"
                                                " bigint, the table text"):
         load_landing(landing, dsn)
 
 
 def test_files_are_combined_by_column_name(dsn, landing):
-    _write(landing / "spaces" / "b2.parquet", {"id": ["s2"], "country": ["BE"]})
+    _write(LandingZone(landing).entity_file("spaces", "b2"), {"id": ["s2"], "country": ["BE"]})
     assert load_landing(landing, dsn)["spaces"] == 2
     assert _query(dsn, "select id, country from landing.spaces order by id") == [
         ("s1", None), ("s2", "BE"),
@@ -122,7 +127,7 @@ def test_a_failed_load_leaves_the_previous_tables(dsn, landing):
     with psycopg.connect(dsn) as connection:
         connection.execute("delete from landing.documents")
     # users is copied after documents; a column PostgreSQL has no type for stops the load
-    _write(landing / "users" / "b2.parquet", {
+    _write(LandingZone(landing).entity_file("users", "b2"), {
         "id": ["u2"], "profile": pa.array([{"x": 1}], pa.struct([("x", pa.int64())])),
     })
     with pytest.raises(LandingLoadError, match="landing table 'users', column 'profile'"):
@@ -133,8 +138,8 @@ def test_a_failed_load_leaves_the_previous_tables(dsn, landing):
 def test_errors_name_what_is_wrong(dsn, tmp_path, landing, capsys):
     with pytest.raises(LandingLoadError, match="does not exist"):
         load_landing(tmp_path / "nowhere", dsn)
-    for path in (landing / "batches").iterdir():
-        path.unlink()
+    for path in LandingZone(landing).batch_record_file("documents", "b1").parent.iterdir():
+        path.unlink()  # every run record and the schema file: no file for table 'batches'
     with pytest.raises(LandingLoadError, match="no Parquet files for landing table 'batches'"):
         load_landing(landing, dsn)
     assert main([str(tmp_path / "nowhere"), "--dsn", dsn]) == 1

@@ -13,6 +13,7 @@ import pytest
 
 from pipelines.alerts.sensors import alert_on_failed_runs
 from pipelines.held_batches import HoldStore
+from pipelines.landing.zone import LandingZone
 from pipelines.refresh import run_refresh
 from pipelines.resources.client_spaces import ClientSpacesApi
 from pipelines.schedules import REBUILD_JOB_NAME
@@ -33,7 +34,7 @@ def alert_lines(home) -> list[dict]:
 
 
 def batch_keys(home, batch_id) -> set[tuple]:
-    files = sorted((home / "landing" / "documents").glob(f"space=*/{batch_id}-*.parquet"))
+    files = LandingZone(home / "landing").landed_files("documents", batch_id=batch_id)
     frame = pl.read_parquet(files).select("document_id", "updated_at")
     return set(frame.iter_rows())
 

@@ -10,6 +10,9 @@
       starting with `_`, such as the zero-row `_schema.parquet`).
     - PostgreSQL cannot read Parquet: pipelines/warehouse_targets/postgres_landing.py copies
       the files into tables of schema `landing` before dbt runs. -#}
+{#- The landing zone's folder: the `landing_dir` var, else $INSIGHTS_HOME/landing. The two
+    source globs of models/staging/_landing__sources.yml spell the same fallback out (source
+    properties cannot call a macro). -#}
 {% macro landing_dir() -%}
     {{ return(var('landing_dir') or (env_var('INSIGHTS_HOME', '.insights') ~ '/landing')) }}
 {%- endmacro %}

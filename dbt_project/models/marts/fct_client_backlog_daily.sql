@@ -72,15 +72,15 @@ events as (
     union all
     -- +1 on the first day an interval is open at day end, -1 on the day after its last
     select client_id, category, first_day,
-        case when insights_status = 'accountant_action_needed' then 1 else 0 end,
-        case when insights_status = 'client_action_needed' then 1 else 0 end,
+        {{ status_is('insights_status', 'accountant_action_needed') }},
+        {{ status_is('insights_status', 'client_action_needed') }},
         0, 0
     from open_intervals
     where first_day <= last_day
     union all
     select client_id, category, {{ add_days('last_day', 1) }},
-        case when insights_status = 'accountant_action_needed' then -1 else 0 end,
-        case when insights_status = 'client_action_needed' then -1 else 0 end,
+        {{ status_is('insights_status', 'accountant_action_needed', -1) }},
+        {{ status_is('insights_status', 'client_action_needed', -1) }},
         0, 0
     from open_intervals
     where first_day <= last_day

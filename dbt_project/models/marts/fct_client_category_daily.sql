@@ -13,11 +13,7 @@ daily as (
         documents.category,
         documents.activity_date,
         count(*) as documents_total,
-        sum(case when documents.insights_status = 'processed' then 1 else 0 end) as documents_processed,
-        sum(case when documents.insights_status = 'accountant_action_needed' then 1 else 0 end)
-            as documents_accountant_action_needed,
-        sum(case when documents.insights_status = 'client_action_needed' then 1 else 0 end)
-            as documents_client_action_needed
+        {{ status_counts('documents.insights_status') }}
     from documents
     group by documents.client_id, documents.category, documents.activity_date
 ),

@@ -25,11 +25,7 @@ document_counts as (
     select
         documents.client_id,
         count(*) as documents_total,
-        sum(case when documents.insights_status = 'processed' then 1 else 0 end) as documents_processed,
-        sum(case when documents.insights_status = 'accountant_action_needed' then 1 else 0 end)
-            as documents_accountant_action_needed,
-        sum(case when documents.insights_status = 'client_action_needed' then 1 else 0 end)
-            as documents_client_action_needed,
+        {{ status_counts('documents.insights_status') }},
         max(case when documents.insights_status = 'accountant_action_needed' then documents.open_age_days end)
             as oldest_open_accountant_action_days
     from documents

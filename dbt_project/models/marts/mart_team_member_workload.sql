@@ -15,8 +15,8 @@ documents as (
 client_open as (
     select
         client_id,
-        sum(case when insights_status = 'accountant_action_needed' then 1 else 0 end) as open_accountant_action,
-        sum(case when insights_status = 'client_action_needed' then 1 else 0 end) as open_client_action,
+        {{ status_counts('insights_status', {'accountant_action_needed': 'open_accountant_action',
+                                             'client_action_needed': 'open_client_action'}) }},
         max(case when insights_status = 'accountant_action_needed' then open_age_days end)
             as oldest_open_accountant_action_days
     from documents

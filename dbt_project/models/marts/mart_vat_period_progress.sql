@@ -36,7 +36,7 @@ aggregated as (
         vat_period_end,
         filing_deadline,
         count(*) as documents_total,
-        sum(case when insights_status = 'processed' then 1 else 0 end) as documents_processed,
+        {{ status_counts('insights_status', {'processed': 'documents_processed'}) }},
         sum(case when processed_date <= filing_deadline then 1 else 0 end) as processed_by_deadline,
         {{ percentile_cont('hours_to_process', 0.5) }} as median_hours_to_process,
         {{ percentile_cont('hours_to_process', 0.9) }} as p90_hours_to_process
