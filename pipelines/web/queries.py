@@ -69,7 +69,8 @@ def attention(reader: Reader, scope: Scope) -> list[dict]:
     """The member's clients by priority, with the score's parts and the oldest waiting document."""
     where, params = scope.in_clause()
     rows = reader.rows(
-        "select client_id, client_name, priority_rank, priority_score,"
+        "select client_id, client_name, priority_rank, priority_score, priority_age_factor,"
+        " priority_deadline_factor,"
         " documents_accountant_action_needed, oldest_open_accountant_action_days,"
         " filing_deadline, days_to_filing_deadline, documents_client_action_needed"
         f" from marts.mart_client_overview where {where} order by priority_rank", params)
@@ -85,10 +86,6 @@ def attention(reader: Reader, scope: Scope) -> list[dict]:
     oldest_by_client = {row["client_id"]: row for row in oldest}
     for position, row in enumerate(rows, start=1):
         row["position"] = position
-        days_left = row["days_to_filing_deadline"]
-        row["age_factor"] = 1 + (row["oldest_open_accountant_action_days"] or 0) / 30
-        row["deadline_factor"] = (
-            1.0 if days_left is None else 1 + 2 * max(0, 30 - days_left) / 30)
         row["oldest"] = oldest_by_client.get(row["client_id"])
     return rows
 

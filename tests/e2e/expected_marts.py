@@ -538,6 +538,15 @@ def check_priority_rank(overview: pl.DataFrame) -> list[str]:
     if overview["priority_score"].null_count():
         problems.append("priority_score has nulls")
         return problems
+    # the published factors are the score's parts: backlog x age factor x deadline factor
+    explained = overview.with_columns(
+        parts=(pl.col("documents_accountant_action_needed") * pl.col("priority_age_factor")
+               * pl.col("priority_deadline_factor")).round(2),
+        score=pl.col("priority_score").cast(pl.Float64),
+    ).filter((pl.col("parts") - pl.col("score")).abs() > 0.0051)
+    if explained.height:
+        problems.append("priority_score is not documents_accountant_action_needed x "
+                        f"priority_age_factor x priority_deadline_factor:\n{explained.head(3)}")
     ordered = overview.with_columns(pl.col("priority_score").cast(pl.Float64)).sort(
         ["priority_score", "client_name", "client_id"], descending=[True, False, False]
     )

@@ -88,23 +88,29 @@ combined as (
         on clients.client_id = assigned.client_id
 ),
 
+factors as (
+    select
+        *,
+        -- the parts of the priority score, published so that readers show them as computed
+        -- here (see the column descriptions)
+        1.0 + coalesce(oldest_open_accountant_action_days, 0) / 30.0 as priority_age_factor,
+        case
+            when days_to_filing_deadline is null then 1.0
+            else 1.0 + 2.0 * greatest(0, 30 - days_to_filing_deadline) / 30.0
+        end as priority_deadline_factor
+    from combined
+),
+
 scored as (
     select
         *,
-        -- backlog x age factor x deadline factor (see the column description); ranked on
-        -- the published two-decimal value so the rank follows what users see
+        -- backlog x age factor x deadline factor; ranked on the published two-decimal value
+        -- so the rank follows what users see
         cast(round(
-            documents_accountant_action_needed
-            * (1.0 + coalesce(oldest_open_accountant_action_days, 0) / 30.0)
-            * (
-                case
-                    when days_to_filing_deadline is null then 1.0
-                    else 1.0 + 2.0 * greatest(0, 30 - days_to_filing_deadline) / 30.0
-                end
-            ),
+            documents_accountant_action_needed * priority_age_factor * priority_deadline_factor,
             2
         ) as decimal(18, 2)) as priority_score
-    from combined
+    from factors
 ),
 
 ranked as (
@@ -130,6 +136,8 @@ final as (
         cast(filing_deadline as date) as filing_deadline,
         cast(days_to_filing_deadline as integer) as days_to_filing_deadline,
         cast(open_in_filing_period as bigint) as open_in_filing_period,
+        cast(priority_age_factor as {{ type_double() }}) as priority_age_factor,
+        cast(priority_deadline_factor as {{ type_double() }}) as priority_deadline_factor,
         cast(priority_score as decimal(18, 2)) as priority_score,
         cast(priority_rank as bigint) as priority_rank,
         cast(assigned_team_members as bigint) as assigned_team_members,
