@@ -51,7 +51,15 @@ select
     case when any_value(has_status_breakdown) then count(*) filter (insights_status = 'accountant_action_needed') end as documents_accountant_action_needed,
     case when any_value(has_status_breakdown) then count(*) filter (insights_status = 'client_action_needed') end as documents_client_action_needed,
     replace(replace(replace('{url_template}', '{client_id}', url_encode(client_id)),
-        '{category}', url_encode(any_value(url_slug))), '{status}', 'all') as action_url
+        '{category}', url_encode(any_value(url_slug))), '{status}', 'all') as action_url,
+    case when any_value(has_status_breakdown) then
+        replace(replace(replace('{url_template}', '{client_id}', url_encode(client_id)),
+            '{category}', url_encode(any_value(url_slug))), '{status}', 'accountant_action_needed')
+    end as action_url_accountant_action_needed,
+    case when any_value(has_status_breakdown) then
+        replace(replace(replace('{url_template}', '{client_id}', url_encode(client_id)),
+            '{category}', url_encode(any_value(url_slug))), '{status}', 'client_action_needed')
+    end as action_url_client_action_needed
 from hw_live
 left join categories on hw_live.category = categories.category
 group by client_id, hw_live.category, activity_date;
@@ -187,15 +195,20 @@ combined as (
     left join assigned on clients.client_id = assigned.client_id
     where clients.link_status = 'ACTIVE'
 ),
+factors as (
+    select *,
+        cast(1.0 + coalesce(oldest_open_accountant_action_days, 0) / 30.0 as double)
+            as priority_age_factor,
+        cast(case when days_to_filing_deadline is null then 1.0
+                  else 1.0 + 2.0 * greatest(0, 30 - days_to_filing_deadline) / 30.0 end
+             as double) as priority_deadline_factor
+    from combined
+),
 scored as (
     select *,
-        cast(round(
-            documents_accountant_action_needed
-            * (1.0 + coalesce(oldest_open_accountant_action_days, 0) / 30.0)
-            * (case when days_to_filing_deadline is null then 1.0
-                    else 1.0 + 2.0 * greatest(0, 30 - days_to_filing_deadline) / 30.0 end),
-            2) as decimal(18, 2)) as priority_score
-    from combined
+        cast(round(documents_accountant_action_needed * priority_age_factor
+                   * priority_deadline_factor, 2) as decimal(18, 2)) as priority_score
+    from factors
 )
 select *,
     row_number() over (order by priority_score desc, client_name, client_id) as priority_rank,
