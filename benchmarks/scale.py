@@ -48,6 +48,7 @@ if str(ROOT) not in sys.path:
 
 from benchmarks import landing_generator  # noqa: E402
 from pipelines.landing.zone import LandingZone  # noqa: E402
+from pipelines.serving.duckdb_file import copy_marts_as_tables  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 DBT_PROJECT = ROOT / "dbt_project"
@@ -328,25 +329,6 @@ def dashboard_latency(serving: Path, repetitions: int, guide: Path) -> dict:
         "queries": results, "skipped": skipped, "worst_p95_ms": worst}
 
 
-def serving_as_tables(serving: Path, target: Path) -> Path:
-    from pipelines.serving.duckdb_file import SORT_COLUMNS
-
-    with duckdb.connect(str(target)) as con:
-        con.execute(f"attach '{serving}' as served (read_only)")
-        con.execute("create schema marts")
-        for (table,) in con.execute("select table_name from information_schema.tables "
-                                    "where table_catalog = 'served' and table_schema = 'marts'"
-                                    ).fetchall():
-            columns = {c for (c,) in con.execute(
-                "select column_name from information_schema.columns where table_catalog = "
-                "'served' and table_name = ?", [table]).fetchall()}
-            keys = [f'"{c}"' for c in SORT_COLUMNS if c in columns and "client_id" in columns]
-            order = f" order by {', '.join(keys)}" if keys else ""
-            con.execute(f'create table marts."{table}" as '
-                        f'select * from served.marts."{table}"{order}')
-    return target
-
-
 # --- extraction -----------------------------------------------------------------------------
 def extraction(documents: int, rounds: int, seed: int) -> dict:
     """benchmarks/extraction_throughput.py's two readers, alternating rounds, median."""
@@ -431,7 +413,7 @@ def run(documents: int, seed: int, repetitions: int, keep: bool, extraction_roun
         # the same queries on the same marts as sorted tables in one DuckDB file (how the
         # serving file was built before its views over Parquet generations): the cost of the
         # views, measured in the same run
-        tables = serving_as_tables(serving, work / "serving_tables.duckdb")
+        tables = copy_marts_as_tables(serving, work / "serving_tables.duckdb", sorted_rows=True)
         result["dashboard_tables"] = dashboard_latency(tables, repetitions,
                                                        ROOT / "docs" / "metabase.md")
         log(f"  the same on tables: worst p95 {result['dashboard_tables']['worst_p95_ms']} ms")

@@ -282,25 +282,25 @@ def _header_name(env: Mapping[str, str]) -> str:
 
 
 _MEMORY = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
-
-
-def _memory_limit(env: Mapping[str, str]) -> str:
-    value = _text(env, "INSIGHTS_DUCKDB_MEMORY_LIMIT") or "3GB"
-    if not _MEMORY.fullmatch(value):
-        raise SettingsError("INSIGHTS_DUCKDB_MEMORY_LIMIT",
-                            f"must be a size such as 3GB or 512MB, got {value!r}")
-    return value
-
-
 _STORAGE_VERSION = re.compile(r"v\d+\.\d+\.\d+|latest")
 
 
-def _serving_storage(env: Mapping[str, str]) -> str:
-    value = _text(env, "INSIGHTS_SERVING_DUCKDB_STORAGE") or "v1.5.0"
-    if not _STORAGE_VERSION.fullmatch(value):
-        raise SettingsError("INSIGHTS_SERVING_DUCKDB_STORAGE",
-                            f"must be a DuckDB version such as v1.5.0, or latest; got {value!r}")
+def _matching(env: Mapping[str, str], name: str, default: str, pattern: re.Pattern,
+              expected: str) -> str:
+    value = _text(env, name) or default
+    if not pattern.fullmatch(value):
+        raise SettingsError(name, f"must be {expected}, got {value!r}")
     return value
+
+
+def _memory_limit(env: Mapping[str, str]) -> str:
+    return _matching(env, "INSIGHTS_DUCKDB_MEMORY_LIMIT", "3GB", _MEMORY,
+                     "a size such as 3GB or 512MB")
+
+
+def _serving_storage(env: Mapping[str, str]) -> str:
+    return _matching(env, "INSIGHTS_SERVING_DUCKDB_STORAGE", "v1.5.0", _STORAGE_VERSION,
+                     "a DuckDB version such as v1.5.0, or latest")
 
 
 def _home(env: Mapping[str, str]) -> Path:

@@ -37,6 +37,7 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.durable import fsync_path
 from pipelines.held_batches import HOLD_SCHEMA
 from pipelines.landing.records import BATCH_SCHEMA, ENTITY_FIELDS, QUARANTINE_SCHEMA, landed_schema
 from pipelines.writer_lock import WriterLockRequired, holds_writer_lock, writer_lock
@@ -54,11 +55,7 @@ def new_batch_id(now: datetime | None = None) -> str:
 
 
 def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_path(directory)
 
 
 def write_parquet_atomically(frame: pl.DataFrame, target: Path) -> Path:

@@ -42,6 +42,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.durable import fsync_path
+
 MARTS_SCHEMA = "marts"
 GENERATIONS = "generations"
 SWITCH_FILE = "current.parquet"
@@ -99,14 +101,6 @@ def _file_name(table: str, columns: list[tuple[str, str]]) -> str:
     return f"{table}__{schema}.parquet"
 
 
-def _fsync(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
 def _new_generation_id(folder: Path) -> str:
     # Newest first in name order: DuckDB reads the schema of a glob's first file when it binds
     # a view, so that file must be the last to be retired (the oldest is removed next, maybe
@@ -151,10 +145,10 @@ def _write_generation(con: duckdb.DuckDBPyConnection, tables: list[str], folder:
             f"to {_sql_string(str(target))} (format parquet, compression zstd)")
         counts[table] = con.execute(
             f"select count(*) from read_parquet({_sql_string(str(target))})").fetchone()[0]
-        _fsync(target)
+        fsync_path(target)
     final = folder / f"{GENERATION_PREFIX}{generation}"
     os.replace(building, final)
-    _fsync(folder)
+    fsync_path(folder)
     return counts, files
 
 
@@ -168,9 +162,9 @@ def _write_switch(con: duckdb.DuckDBPyConnection, folder: Path, generation: str,
         "?::timestamptz as valid_from, ?::varchar[] as ring) "
         f"to {_sql_string(str(building))} (format parquet)",
         [generation, previous["current"] if previous else generation, valid_from, ring])
-    _fsync(building)
+    fsync_path(building)
     os.replace(building, folder / SWITCH_FILE)
-    _fsync(folder)
+    fsync_path(folder)
     return valid_from
 
 
@@ -208,9 +202,9 @@ def _write_catalog(serving_path: Path, folder: Path, files: dict[str, str],
             con.execute("checkpoint")
             con.execute("use memory")
             con.execute("detach serving_catalog")
-        _fsync(building)
+        fsync_path(building)
         os.replace(building, serving_path)
-        _fsync(serving_path.parent)
+        fsync_path(serving_path.parent)
     finally:
         for leftover in (building, building.with_name(building.name + ".wal")):
             leftover.unlink(missing_ok=True)
@@ -260,3 +254,26 @@ def publish_duckdb(
     if wait > 0:
         time.sleep(wait)  # from here on every new statement reads this publish
     return counts
+
+
+def copy_marts_as_tables(serving_path: Path, target: Path, *, sorted_rows: bool = False) -> Path:
+    """The served marts copied into a DuckDB file of their own, as tables (a snapshot that
+    does not depend on the generations folder); `sorted_rows` stores them in the serving sort
+    order. For tests and benchmarks."""
+    with duckdb.connect(str(target)) as con:
+        con.execute(f"attach {_sql_string(str(serving_path))} as served (read_only)")
+        con.execute(f"create schema {MARTS_SCHEMA}")
+        for (table,) in con.execute(
+                "select table_name from information_schema.tables "
+                "where table_catalog = 'served' and table_schema = ?", [MARTS_SCHEMA]).fetchall():
+            columns = {name for (name,) in con.execute(
+                "select column_name from information_schema.columns where table_catalog = "
+                "'served' and table_schema = ? and table_name = ?", [MARTS_SCHEMA, table]
+            ).fetchall()}
+            keys = [f'"{c}"' for c in SORT_COLUMNS if c in columns] if "client_id" in columns \
+                else []
+            order = f" order by {', '.join(keys)}" if sorted_rows and keys else ""
+            con.execute(f'create table {MARTS_SCHEMA}."{table}" as '
+                        f'select * from served.{MARTS_SCHEMA}."{table}"{order}')
+        con.execute("detach served")
+    return target

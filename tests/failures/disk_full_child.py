@@ -27,20 +27,6 @@ def sha(home: Path) -> str:
     return hashlib.sha256(b"".join(path.read_bytes() for path in paths)).hexdigest()
 
 
-def export_marts(serving: Path, target: Path) -> None:
-    """The served marts as tables of a file of their own: the views of the serving file read
-    this mount, which is gone when this process ends."""
-    import duckdb
-
-    with duckdb.connect(str(target)) as con:
-        con.execute(f"attach '{serving}' as served (read_only)")
-        con.execute("create schema marts")
-        for (table,) in con.execute("select table_name from information_schema.tables "
-                                    "where table_catalog = 'served' and table_schema = 'marts'"
-                                    ).fetchall():
-            con.execute(f'create table marts."{table}" as select * from served.marts."{table}"')
-
-
 def main() -> None:
     result_path, template, mount_dir, insights = sys.argv[1:5]
     env = json.loads(sys.argv[5])
@@ -71,7 +57,11 @@ def main() -> None:
                            text=True, cwd=mount_dir, timeout=900)
     report.update(again_rc=again.returncode, again_stdout=again.stdout,
                   again_stderr=again.stderr, again_files=files(home))
-    export_marts(home / "serving" / "insights.duckdb", Path(result_path).with_suffix(".duckdb"))
+    # a snapshot of the served marts: their views read this mount, gone when this process ends
+    from pipelines.serving.duckdb_file import copy_marts_as_tables
+
+    copy_marts_as_tables(home / "serving" / "insights.duckdb",
+                         Path(result_path).with_suffix(".duckdb"))
     Path(result_path).write_text(json.dumps(report, indent=2))
 
 

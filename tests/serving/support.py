@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.serving.duckdb_file import copy_marts_as_tables
 from pipelines.serving.pg_access import member_role_name
 
 CLIENT_TABLES = (
@@ -49,15 +50,8 @@ def accountants_with_clients(serving_path: Path) -> list[Member]:
 def copy_serving(serving_path: Path, target: Path, *statements: str) -> Path:
     """The served marts copied into a DuckDB file of their own (tables, not the serving
     file's views), with some statements applied: a different published set."""
+    copy_marts_as_tables(serving_path, target)
     with duckdb.connect(str(target)) as con:
-        con.execute(f"attach '{serving_path}' as served (read_only)")
-        con.execute("create schema marts")
-        tables = con.execute("select table_name from information_schema.tables "
-                             "where table_catalog = 'served' and table_schema = 'marts'"
-                             ).fetchall()
-        for (table,) in tables:
-            con.execute(f'create table marts."{table}" as select * from served.marts."{table}"')
-        con.execute("detach served")
         for statement in statements:
             con.execute(statement)
     return target
