@@ -20,6 +20,7 @@ from typing import Any
 
 import duckdb
 
+from pipelines.serving.duckdb_file import retired_generation
 from pipelines.serving.pg_access import member_role_name
 
 
@@ -40,7 +41,14 @@ class Reader:
                 cursor.execute(sql.replace("?", "%s"), list(params))
                 names = [column.name for column in cursor.description]
                 return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-        result = self._connection.execute(sql, list(params))
+        try:
+            result = self._connection.execute(sql, list(params))
+        except duckdb.IOException as error:
+            if not retired_generation(error):
+                raise
+            # the statement listed a generation that the publish running at that moment
+            # removed (see duckdb_file.py): once more, on the generations there now
+            result = self._connection.execute(sql, list(params))
         names = [column[0] for column in result.description]
         return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
 

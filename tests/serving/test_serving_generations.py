@@ -12,6 +12,7 @@ from pipelines.serving.duckdb_file import (
     generations_dir,
     publish_duckdb,
     read_switch,
+    retired_generation,
 )
 from tests.failures.conftest import marts
 
@@ -54,3 +55,16 @@ def test_a_publish_that_fails_before_its_switch_publishes_nothing(published):
     assert read_switch(serving) == switch
     with duckdb.connect(str(serving), read_only=True) as con:
         assert con.execute("select count(*) from marts.fct_documents").fetchone() == before
+
+
+def test_a_statement_on_a_removed_generation_is_recognised_and_nothing_else(published, tmp_path):
+    """The page runs such a statement once more (web/db.py); the errors are DuckDB's own: a
+    generation's file that is gone, and any other missing file."""
+    _, serving = published
+    gone_file = generations_dir(serving) / "generation=0-retired" / "fct_documents__0.parquet"
+    with duckdb.connect() as con, pytest.raises(duckdb.IOException) as gone:
+        con.execute(f"select * from read_parquet('{gone_file}')").fetchall()
+    assert retired_generation(gone.value), str(gone.value)
+    with duckdb.connect() as con, pytest.raises(duckdb.IOException) as other:
+        con.execute(f"select * from read_parquet('{tmp_path}/missing.parquet')").fetchall()
+    assert not retired_generation(other.value)
