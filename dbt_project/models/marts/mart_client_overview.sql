@@ -92,11 +92,13 @@ factors as (
     select
         *,
         -- the parts of the priority score, published so that readers show them as computed
-        -- here (see the column descriptions)
-        1.0 + coalesce(oldest_open_accountant_action_days, 0) / 30.0 as priority_age_factor,
+        -- here (see the column descriptions); in double precision on every engine (Spark
+        -- would otherwise compute them as 6-decimal numbers)
+        1.0 + cast(coalesce(oldest_open_accountant_action_days, 0) as {{ type_double() }}) / 30.0
+            as priority_age_factor,
         case
             when days_to_filing_deadline is null then 1.0
-            else 1.0 + 2.0 * greatest(0, 30 - days_to_filing_deadline) / 30.0
+            else 1.0 + 2.0 * cast(greatest(0, 30 - days_to_filing_deadline) as {{ type_double() }}) / 30.0
         end as priority_deadline_factor
     from combined
 ),
@@ -104,10 +106,18 @@ factors as (
 scored as (
     select
         *,
-        -- backlog x age factor x deadline factor; ranked on the published two-decimal value
-        -- so the rank follows what users see
+        -- backlog x age factor x deadline factor, in each engine's own arithmetic of these
+        -- literals (as before the factors were published: the scores stay the same); ranked
+        -- on the published two-decimal value so the rank follows what users see
         cast(round(
-            documents_accountant_action_needed * priority_age_factor * priority_deadline_factor,
+            documents_accountant_action_needed
+            * (1.0 + coalesce(oldest_open_accountant_action_days, 0) / 30.0)
+            * (
+                case
+                    when days_to_filing_deadline is null then 1.0
+                    else 1.0 + 2.0 * greatest(0, 30 - days_to_filing_deadline) / 30.0
+                end
+            ),
             2
         ) as decimal(18, 2)) as priority_score
     from factors
