@@ -88,12 +88,15 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]
     ).fetchall()
 
 
-def _order_by(con: duckdb.DuckDBPyConnection, table: str) -> str:
-    columns = {name for name, _ in _columns(con, table)}
+def _order_by_columns(columns: set[str]) -> str:
+    """The serving sort order of a mart with these columns ("" for marts without clients)."""
     if "client_id" not in columns:
         return ""
-    keys = [f'"{name}"' for name in SORT_COLUMNS if name in columns]
-    return " order by " + ", ".join(keys)
+    return " order by " + ", ".join(f'"{name}"' for name in SORT_COLUMNS if name in columns)
+
+
+def _order_by(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    return _order_by_columns({name for name, _ in _columns(con, table)})
 
 
 def _file_name(table: str, columns: list[tuple[str, str]]) -> str:
@@ -281,9 +284,7 @@ def copy_marts_as_tables(serving_path: Path, target: Path, *, sorted_rows: bool 
                 "select column_name from information_schema.columns where table_catalog = "
                 "'served' and table_schema = ? and table_name = ?", [MARTS_SCHEMA, table]
             ).fetchall()}
-            keys = [f'"{c}"' for c in SORT_COLUMNS if c in columns] if "client_id" in columns \
-                else []
-            order = f" order by {', '.join(keys)}" if sorted_rows and keys else ""
+            order = _order_by_columns(columns) if sorted_rows else ""
             con.execute(f'create table {MARTS_SCHEMA}."{table}" as '
                         f'select * from served.{MARTS_SCHEMA}."{table}"{order}')
         con.execute("detach served")
