@@ -1,7 +1,8 @@
 """`insights access-audit`: who can see which client, from the published marts, and (when
 PostgreSQL serves the marts) whether the database's roles agree.
 
-The report reads `marts.mart_client_access_audit` from the serving DuckDB file. With
+The report reads `marts.mart_client_access_audit` from the serving DuckDB file (through the
+read model, pipelines/read_model). With
 INSIGHTS_POSTGRES_DSN set it also lists every member role in PostgreSQL with whether it can
 log in and holds the BI group role, and flags a member who left but still can.
 """
@@ -13,12 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
+from pipelines.read_model import queries
+from pipelines.read_model.connection import Database
 from pipelines.serving.pg_access import BI_ROLE, MEMBER_ROLE_PREFIX, member_role_name
 
-COLUMNS = ("email", "display_name", "client_id", "client_name", "access_level",
-           "can_see_client_data", "access_reason")
+COLUMNS = queries.ACCESS_AUDIT_COLUMNS
 
 
 class AuditError(RuntimeError):
@@ -36,23 +36,9 @@ def audit_rows(serving_path: Path, *, member: str | None = None, client: str | N
                include_denied: bool = False) -> list[dict]:
     if not serving_path.exists():
         raise AuditError(f"no serving database at {serving_path}: run `insights refresh` first")
-    conditions, parameters = [], []
-    if member:
-        conditions.append("(lower(email) = lower(?) or user_id = ?)")
-        parameters += [member, member]
-    if client:
-        conditions.append("(client_id = ? or client_name ilike ?)")
-        parameters += [client, f"%{client}%"]
-    if not include_denied:
-        conditions.append("can_see_client_data")
-    where = f"where {' and '.join(conditions)}" if conditions else ""
-    with duckdb.connect(str(serving_path), read_only=True) as con:
-        cursor = con.execute(
-            f"select user_id, {', '.join(COLUMNS)}, member_is_active "
-            f"from marts.mart_client_access_audit {where} "
-            "order by email, client_name, client_id", parameters)
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    with Database(serving_path).open() as reader:
+        return queries.access_audit(reader, member=member, client=client,
+                                    include_denied=include_denied)
 
 
 def postgres_roles(dsn: str) -> dict[str, RoleState]:
@@ -69,10 +55,8 @@ def postgres_roles(dsn: str) -> dict[str, RoleState]:
 
 def team_members(serving_path: Path) -> list[tuple[str, str, bool]]:
     """(user_id, email, is_active) of every member, assigned or not."""
-    with duckdb.connect(str(serving_path), read_only=True) as con:
-        return con.execute(
-            "select user_id, email, is_active from marts.dim_team_members order by email"
-        ).fetchall()
+    with Database(serving_path).open() as reader:
+        return [(m["user_id"], m["email"], m["is_active"]) for m in queries.team_members(reader)]
 
 
 def role_problems(members: list[tuple[str, str, bool]], roles: dict[str, RoleState]) -> list[str]:

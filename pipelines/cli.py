@@ -79,9 +79,9 @@ def _finish(outcome: RefreshOutcome, settings: InsightsSettings) -> int:
 def _published(published: bool, settings: InsightsSettings) -> str:
     if published:
         return "the serving database was published before the failure"
-    from pipelines.checks.freshness import serving_data_as_of
+    from pipelines.read_model.queries import data_as_of_in
 
-    as_of = serving_data_as_of(settings.get().serving_path)
+    as_of = data_as_of_in(settings.get().serving_path)
     kept = f" (it still serves data as of {as_of:%Y-%m-%d %H:%M} UTC)" if as_of else ""
     return (f"nothing new was published{kept}. Running `insights refresh` again resumes "
             "safely.")

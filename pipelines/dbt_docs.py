@@ -12,8 +12,8 @@ from pathlib import Path
 
 from pipelines.as_of import DBT_AS_OF_ENV, rfc3339
 from pipelines.assets.warehouse import dbt_vars
-from pipelines.checks.freshness import serving_data_as_of
 from pipelines.dbt_manifest import DBT_EXECUTABLE, DBT_PROJECT_DIR
+from pipelines.read_model.queries import data_as_of_in
 from pipelines.settings import Settings
 
 
@@ -26,7 +26,7 @@ def generate_docs(settings: Settings, output_dir: Path) -> Path:
         raise DocsError(f"no warehouse at {settings.warehouse_path}: run `insights demo` or "
                         "`insights refresh` first, so the documentation can show column types")
     # The docs describe the warehouse as built: its compiled SQL shows the as-of of that build.
-    as_of = serving_data_as_of(settings.warehouse_path)
+    as_of = data_as_of_in(settings.warehouse_path)
     if as_of is None:
         raise DocsError(f"the warehouse at {settings.warehouse_path} has no as-of yet: run "
                         "`insights refresh` first")

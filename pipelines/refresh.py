@@ -13,12 +13,12 @@ import dagster as dg
 from pipelines.alerts.dispatch import alert_for_run, alert_if_stale
 from pipelines.as_of import as_of_tags
 from pipelines.assets.warehouse import warehouse_models
-from pipelines.checks.freshness import serving_data_as_of
 from pipelines.definitions import REFRESH_JOB_NAME, build_definitions
 from pipelines.failures import chain_of_error_info, describe, skipped_steps
 from pipelines.held_batches import HoldStore
 from pipelines.progress import progress_logger_definition
 from pipelines.quality_report import CheckLine, write_report
+from pipelines.read_model.queries import data_as_of_in
 from pipelines.resources.client_spaces import ClientSpacesApi
 from pipelines.resources.settings_resource import InsightsSettings
 from pipelines.run_history import record_run
@@ -110,6 +110,6 @@ def run_refresh(
                 key: value.value for key, value in materialization.metadata.items()
             }
     outcome.report_path = write_report(config.reports_dir, outcome,
-                                       serving_data_as_of(config.serving_path))
+                                       data_as_of_in(config.serving_path))
     record_refresh(config, job_name, started_at, outcome)
     return outcome

@@ -87,11 +87,11 @@ def _alert_channel(settings: Settings) -> dict:
 
 
 def collect(settings: Settings, now: datetime | None = None) -> dict:
-    from pipelines.checks.freshness import serving_data_as_of
     from pipelines.held_batches import HoldStore
+    from pipelines.read_model.queries import data_as_of_in
 
     now = now or datetime.now(UTC)
-    as_of = serving_data_as_of(settings.serving_path)
+    as_of = data_as_of_in(settings.serving_path)
     age = round((now - as_of).total_seconds() / 60, 1) if as_of else None
     return {
         "home": str(settings.home),

@@ -33,6 +33,19 @@ def small_world():
                                    documents_per_client_month=30))
 
 
+@pytest.fixture(scope="session")
+def published_firm(tmp_path_factory):
+    """The session's one published firm (tests/published_firm.py); read-only for its users."""
+    from tests.postgres_server import start_server, stop_server
+    from tests.published_firm import publish_firm
+
+    server = start_server()
+    try:
+        yield publish_firm(tmp_path_factory.mktemp("published-firm") / "home", server)
+    finally:
+        stop_server(server)
+
+
 def make_settings(home, **variables) -> InsightsSettings:
     env = {"INSIGHTS_HOME": str(home), "INSIGHTS_API_PAGE_SIZE": "100",
            "INSIGHTS_API_CONCURRENCY": "2"}

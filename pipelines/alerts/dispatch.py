@@ -16,8 +16,8 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 
 from pipelines.alerts.notifiers import Alert, notify
-from pipelines.checks.freshness import serving_data_as_of
 from pipelines.failures import chain_of_error_info, describe
+from pipelines.read_model.queries import data_as_of_in
 from pipelines.settings import Settings
 
 
@@ -81,7 +81,7 @@ def alert_for_run(settings: Settings, instance: dg.DagsterInstance, run_id: str)
 
 def alert_if_stale(settings: Settings, now: datetime | None = None) -> str:
     """Alert once per published as-of when the marts are older than allowed."""
-    as_of = serving_data_as_of(settings.serving_path)
+    as_of = data_as_of_in(settings.serving_path)
     if as_of is None:
         return "nothing published yet"
     age = (now or datetime.now(UTC)) - as_of

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 
 from pipelines.landing.zone import LandingZone
+from pipelines.read_model.queries import data_as_of_in
 from pipelines.resources.settings_resource import InsightsSettings
 
 
@@ -18,14 +18,6 @@ def newest_extraction(landing_dir: Path) -> datetime | None:
     # A batch with some failed spaces still refreshed the others: it counts as fresh data
     # (the failed spaces are reported by every_space_read).
     return LandingZone(landing_dir).batch_records("documents")["extracted_at"].max()
-
-
-def serving_data_as_of(serving_path: Path) -> datetime | None:
-    if not serving_path.exists():
-        return None
-    with duckdb.connect(str(serving_path), read_only=True) as con:
-        value = con.execute("select max(data_as_of) from marts.mart_client_overview").fetchone()[0]
-    return value.astimezone(UTC) if value else None
 
 
 def freshness_result(what: str, newest: datetime | None, max_age: timedelta,
@@ -56,7 +48,7 @@ def landing_is_fresh(settings: dg.ResourceParam[InsightsSettings]) -> dg.AssetCh
                 description="The published data_as_of is within INSIGHTS_MAX_DATA_AGE_MINUTES.")
 def marts_are_fresh(settings: dg.ResourceParam[InsightsSettings]) -> dg.AssetCheckResult:
     config = settings.get()
-    return freshness_result("published data", serving_data_as_of(config.serving_path),
+    return freshness_result("published data", data_as_of_in(config.serving_path),
                             timedelta(minutes=config.max_data_age_minutes))
 
 

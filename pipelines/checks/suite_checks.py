@@ -13,13 +13,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import polars as pl
 
 from pipelines.checks.gx_suites import SuiteOutcome, validate_frame
 from pipelines.checks.volume import recent_fetched_counts, volume_check
 from pipelines.held_batches import hold_refused_batch
 from pipelines.landing.zone import LandingZone
+from pipelines.read_model.queries import whole_mart
 from pipelines.resources.settings_resource import InsightsSettings
 
 # received_at may run ahead of our clock by this much (the source's clock is not ours).
@@ -141,9 +141,8 @@ def _mart_suite_check(mart: str):
     def _check(settings: dg.ResourceParam[InsightsSettings]) -> dg.AssetCheckResult:
         config = settings.get()
         # another run's dbt build may hold the warehouse file for writing: take turns with it
-        with config.writing(), \
-                duckdb.connect(str(config.warehouse_path), read_only=True) as con:
-            frame = pl.from_arrow(con.sql(f"select * from marts.{mart}").to_arrow_table())
+        with config.writing():
+            frame = whole_mart(config.warehouse_path, mart)
         return suites_result([validate_frame(mart, frame)], rows=frame.height)
 
     return _check

@@ -14,28 +14,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from pipelines.web.access import Scope
-from pipelines.web.db import Reader
-from pipelines.web.queries import THROUGHPUT_DAYS
+from pipelines.read_model.connection import Reader
+from pipelines.read_model.queries import THROUGHPUT_DAYS, filing_periods_with_open_documents
+from pipelines.read_model.scope import Scope
 
 LATE_AT_PACE = "late_at_pace"
 NO_RECENT_THROUGHPUT = "no_recent_throughput"
 DEADLINE_NEAR = "deadline_near"
-
-_CANDIDATES_SQL = """
-select o.client_id, o.client_name, o.filing_period_start, o.filing_period_end,
-    o.filing_deadline, o.days_to_filing_deadline, o.open_in_filing_period,
-    coalesce(pace.processed, 0) as processed_recently
-from marts.mart_client_overview o
-left join (
-    select client_id, sum(processed_count) as processed
-    from marts.fct_client_backlog_daily
-    where calendar_date > ? and calendar_date <= ?
-    group by client_id
-) pace on pace.client_id = o.client_id
-where o.open_in_filing_period > 0 and o.filing_deadline is not null and {where}
-"""
-
 
 def _assess(row: dict, today: date, within_days: int) -> dict | None:
     open_documents = int(row["open_in_filing_period"])
@@ -68,11 +53,7 @@ def _assess(row: dict, today: date, within_days: int) -> dict | None:
 
 def clients_at_risk(reader: Reader, scope: Scope, today: date, within_days: int) -> list[dict]:
     """The scope's clients at deadline risk, the nearest deadline first."""
-    if not scope.clients:
-        return []
-    where, ids = scope.in_clause("o.client_id")
-    rows = reader.rows(_CANDIDATES_SQL.format(where=where),
-                       [today - timedelta(days=THROUGHPUT_DAYS), today, *ids])
+    rows = filing_periods_with_open_documents(reader, scope, today)
     found = [risk for row in rows if (risk := _assess(row, today, within_days))]
     return sorted(found, key=lambda r: (r["filing_deadline"], -r["open_in_filing_period"],
                                         r["client_name"], r["client_id"]))

@@ -12,18 +12,13 @@ from dataclasses import dataclass, field
 from pipelines.alerts.email import EmailNotifier
 from pipelines.alerts.notifiers import Alert, notify
 from pipelines.digest.risk import clients_at_risk
+from pipelines.read_model.connection import Database
+from pipelines.read_model.queries import active_members_with_documents, data_as_of
+from pipelines.read_model.scope import Member, find_member, scope_for
 from pipelines.settings import Settings
-from pipelines.web.access import Member, find_member, scope_for
 from pipelines.web.dates import as_of_date
-from pipelines.web.db import Database
-from pipelines.web.queries import data_as_of
 
 log = logging.getLogger("pipelines.digest")
-
-MEMBERS_SQL = """
-select user_id from marts.dim_team_members
-where is_active and sees_client_documents order by email, user_id
-"""
 
 REASON_TEXT = {"late_at_pace": "will not be finished by the deadline at the recent pace",
                "no_recent_throughput": "nothing processed in the last 14 days",
@@ -71,8 +66,8 @@ def compose(settings: Settings, member_email: str | None = None) -> list[Digest]
                 raise UnknownMember(f"no active team member with e-mail {member_email}")
             members = [member]
         else:
-            members = [find_member(reader, user_id=row["user_id"])
-                       for row in reader.rows(MEMBERS_SQL)]
+            members = [find_member(reader, user_id=user_id)
+                       for user_id in active_members_with_documents(reader)]
         return [Digest(member, clients_at_risk(reader, scope_for(reader, member), today,
                                                settings.digest_deadline_days))
                 for member in members if member]

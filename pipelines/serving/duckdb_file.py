@@ -5,29 +5,35 @@ has open (within one process a new connection to the same path even reuses the o
 So the serving file `$INSIGHTS_HOME/serving/insights.duckdb` holds no data: it is a catalog of
 views, one per mart, written in a storage format that older engines read
 (INSIGHTS_SERVING_DUCKDB_STORAGE: Metabase's DuckDB driver bundles the 1.5 series). The data
-are Parquet files, one folder per publish (a generation):
+are Parquet files in a fixed ring of three slot folders, each holding one publish (a
+generation):
 
-    serving/generations/generation=<id>/<mart>__<schema hash>.parquet   (newest id first)
-    serving/generations/current.parquet      the switch: which generation is served from when
+    serving/generations/slot=<0|1|2>/<mart>__<schema hash>.parquet
+    serving/generations/current.parquet      the switch: which slot is served from when
 
-Each view reads the generation the switch names, and the switch is decided by the query's
+Each view reads the slot the switch names, and the switch is decided by the query's
 transaction start (`now()`, the same for every view of a statement), so one statement never
 mixes two publishes. A publish:
-1. writes the new generation into a hidden folder and renames it into place;
+1. writes the new generation into the slot that is neither served nor the one before it,
+   file by file: each file is written under a hidden name and renamed over the slot's old
+   file, so every path a reader may list always holds a complete Parquet file (a slot folder
+   and its files are never removed; DuckDB may open files of slots the switch does not choose
+   while it plans a statement);
 2. rewrites the catalog as a new file renamed over the old one (new readers get the views of
    the current marts; a connection left open keeps the old catalog, whose views read the same
-   switch, so until step 3 both read the previous generation);
-3. replaces the switch (write, fsync, rename) with "new generation from `valid_from`, the
-   previous one before", `valid_from` a moment after the rename. A statement that starts
-   before `valid_from` reads the previous generation whichever switch file it reads; one that
-   starts after it can only have read the new switch. Then it waits until `valid_from`;
-4. removes generations older than the last few (a statement in flight keeps its open files).
-A failure before step 3 publishes nothing. The views name the generations folder by its
-absolute path: a copied or moved INSIGHTS_HOME serves the old location's files until its next
-publish.
-The schema hash in each file name keeps a catalog on the generations of its own columns: after
-a release changes a mart's columns, an old connection goes on reading the old files until they
-leave the ring, then must reconnect.
+   switch, so until step 3 both read the previous slot);
+3. replaces the switch (write, fsync, rename) with "new slot from `valid_from`, the previous
+   one before", `valid_from` a moment after the rename. A statement that starts before
+   `valid_from` reads the previous slot whichever switch file it reads; one that starts after
+   it can only have read the new switch. Then it waits until `valid_from`.
+The slot being written was served two publishes ago: only a statement running across two
+whole publishes could still be reading it. A failure before step 3 publishes nothing (the
+half-written slot is not served, and the next publish writes it again). The views name the
+generations folder by its absolute path: a copied or moved INSIGHTS_HOME serves the old
+location's files until its next publish.
+The schema hash in each file name keeps a catalog on files of its own columns: after a release
+changes a mart's columns, the publish removes the old-schema file from the slot it rewrites,
+and an old connection must reconnect (Metabase: *Sync database schema*).
 """
 
 from __future__ import annotations
@@ -43,14 +49,15 @@ from pathlib import Path
 import duckdb
 
 from pipelines.durable import fsync_path
+from pipelines.serving.keys import keys_of
 
 MARTS_SCHEMA = "marts"
 GENERATIONS = "generations"
 SWITCH_FILE = "current.parquet"
-GENERATION_PREFIX = "generation="
-# generations kept: the one served, the one before it (statements that started before the
-# switch), and one more for a statement still running across two publishes
-KEPT_GENERATIONS = 3
+SLOT_PREFIX = "slot="
+# the slot served, the one before it (statements that started before the switch), and the one
+# being written
+SLOTS = 3
 # how far after writing the switch it takes effect: the rename must land before this instant
 SWITCH_DELAY = timedelta(seconds=1)
 
@@ -73,12 +80,6 @@ def mart_tables(warehouse_path: Path) -> list[str]:
     return [name for (name,) in rows]
 
 
-# Dashboards filter on one client and a date range: rows stored in this order give each row
-# group a narrow client_id (and date) range, so DuckDB's min/max statistics skip the rest of
-# the file instead of scanning it (benchmarks/results/scale.md).
-SORT_COLUMNS = ("client_id", "activity_date", "calendar_date", "vat_period_start")
-
-
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
     return con.execute(
         "select column_name, data_type from information_schema.columns "
@@ -88,15 +89,13 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]
     ).fetchall()
 
 
-def _order_by_columns(columns: set[str]) -> str:
-    """The serving sort order of a mart with these columns ("" for marts without clients)."""
-    if "client_id" not in columns:
-        return ""
-    return " order by " + ", ".join(f'"{name}"' for name in SORT_COLUMNS if name in columns)
-
-
-def _order_by(con: duckdb.DuckDBPyConnection, table: str) -> str:
-    return _order_by_columns({name for name, _ in _columns(con, table)})
+def _order_by(table: str, columns: set[str]) -> str:
+    """The mart's declared serving order (serving/keys.py) as an ORDER BY clause, or ""."""
+    sort_by = keys_of(table).sort_by
+    if missing := [name for name in sort_by if name not in columns]:
+        raise RuntimeError(f"{table}: meta.serving.sort_by names columns it does not have: "
+                           f"{', '.join(missing)}")
+    return " order by " + ", ".join(f'"{name}"' for name in sort_by) if sort_by else ""
 
 
 def _file_name(table: str, columns: list[tuple[str, str]]) -> str:
@@ -104,16 +103,19 @@ def _file_name(table: str, columns: list[tuple[str, str]]) -> str:
     return f"{table}__{schema}.parquet"
 
 
-def _new_generation_id(folder: Path) -> str:
-    # Newest first in name order: DuckDB reads the schema of a glob's first file when it binds
-    # a view, so that file must be the last to be retired (the oldest is removed next, maybe
-    # between a statement's glob and its open; pruned files are never opened).
-    now = datetime.now(UTC)
-    micros = int(now.timestamp() * 1_000_000)
-    generation = f"{10**16 - micros:016d}-{now:%Y%m%dT%H%M%S%fZ}"
-    while (folder / f"{GENERATION_PREFIX}{generation}").exists():  # same microsecond
-        generation += "x"
-    return generation
+def _new_generation_id() -> str:
+    """Names one publish in the switch (logs, the status's serving identity)."""
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}-{uuid.uuid4().hex[:6]}"
+
+
+def slot_dir(folder: Path, slot: int) -> Path:
+    return folder / f"{SLOT_PREFIX}{slot}"
+
+
+def _free_slot(switch: dict | None) -> int:
+    """The slot to write: neither the one served nor the one before it."""
+    taken = {switch["current_slot"], switch["previous_slot"]} if switch else set()
+    return min(set(range(SLOTS)) - taken)
 
 
 def switch_path(serving_path: Path) -> Path:
@@ -121,50 +123,65 @@ def switch_path(serving_path: Path) -> Path:
 
 
 def read_switch(serving_path: Path) -> dict | None:
-    """The switch as last written: current and previous generation, valid_from, the ring."""
+    """The switch as last written: the served and the previous slot and generation, and from
+    when the served one counts."""
     path = switch_path(serving_path)
     if not path.exists():
         return None
     with duckdb.connect() as con:
+        source = f"read_parquet({_sql_string(str(path))})"
+        if "current_slot" not in {name for (name, *_) in con.execute(
+                f"describe select * from {source}").fetchall()}:
+            return None  # a switch of the layout before slots: publish as if for the first time
         row = con.execute(
-            "select current_generation, previous_generation, valid_from, ring "
-            f"from read_parquet({_sql_string(str(path))})").fetchone()
-    return {"current": row[0], "previous": row[1], "valid_from": row[2], "ring": list(row[3])}
+            "select current_slot, previous_slot, current_generation, previous_generation, "
+            f"valid_from from {source}").fetchone()
+    return dict(zip(("current_slot", "previous_slot", "current", "previous", "valid_from"),
+                    row, strict=True))
 
 
-def _write_generation(con: duckdb.DuckDBPyConnection, tables: list[str], folder: Path,
-                      generation: str) -> tuple[dict[str, int], dict[str, str]]:
+def _partial_name(name: str) -> str:
     # the pid in the name tells the next run's clean-up whether the writer is still alive
-    building = folder / (f".{GENERATION_PREFIX}{generation}."
-                         f"{os.getpid()}-{uuid.uuid4().hex[:8]}.partial")
-    building.mkdir(parents=True)
+    return f".{name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.partial"
+
+
+def _write_slot(con: duckdb.DuckDBPyConnection, tables: list[str],
+                slot: Path) -> tuple[dict[str, int], dict[str, str]]:
+    slot.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
     files: dict[str, str] = {}
     for table in tables:
-        files[table] = _file_name(table, _columns(con, table))
-        target = building / files[table]
+        columns = _columns(con, table)
+        files[table] = _file_name(table, columns)
+        building = slot / _partial_name(files[table])
+        order = _order_by(table, {name for name, _ in columns})
         con.execute(
-            f'copy (select * from warehouse.{MARTS_SCHEMA}."{table}"{_order_by(con, table)}) '
-            f"to {_sql_string(str(target))} (format parquet, compression zstd)")
+            f'copy (select * from warehouse.{MARTS_SCHEMA}."{table}"{order}) '
+            f"to {_sql_string(str(building))} (format parquet, compression zstd)")
         counts[table] = con.execute(
-            f"select count(*) from read_parquet({_sql_string(str(target))})").fetchone()[0]
-        fsync_path(target)
-    final = folder / f"{GENERATION_PREFIX}{generation}"
-    os.replace(building, final)
-    fsync_path(folder)
+            f"select count(*) from read_parquet({_sql_string(str(building))})").fetchone()[0]
+        fsync_path(building)
+        os.replace(building, slot / files[table])
+    # files of marts whose columns changed (or that are gone): no current catalog reads them,
+    # and left here they would be stale rows for a catalog of the old columns
+    for path in slot.glob("*.parquet"):
+        if path.name not in files.values():
+            path.unlink()
+    fsync_path(slot)
     return counts, files
 
 
-def _write_switch(con: duckdb.DuckDBPyConnection, folder: Path, generation: str,
+def _write_switch(con: duckdb.DuckDBPyConnection, folder: Path, slot: int, generation: str,
                   previous: dict | None) -> datetime:
-    ring = [generation, *(previous["ring"] if previous else [])][:KEPT_GENERATIONS]
     valid_from = datetime.now(UTC) + SWITCH_DELAY
-    building = folder / f".{SWITCH_FILE}.{os.getpid()}-{uuid.uuid4().hex[:8]}.partial"
+    building = folder / _partial_name(SWITCH_FILE)
     con.execute(
-        "copy (select ?::varchar as current_generation, ?::varchar as previous_generation, "
-        "?::timestamptz as valid_from, ?::varchar[] as ring) "
+        "copy (select ?::integer as current_slot, ?::integer as previous_slot, "
+        "?::varchar as current_generation, ?::varchar as previous_generation, "
+        "?::timestamptz as valid_from) "
         f"to {_sql_string(str(building))} (format parquet)",
-        [generation, previous["current"] if previous else generation, valid_from, ring])
+        [slot, previous["current_slot"] if previous else slot,
+         generation, previous["current"] if previous else generation, valid_from])
     fsync_path(building)
     os.replace(building, folder / SWITCH_FILE)
     fsync_path(folder)
@@ -172,14 +189,14 @@ def _write_switch(con: duckdb.DuckDBPyConnection, folder: Path, generation: str,
 
 
 def _view_sql(folder: Path, table: str, file_name: str) -> str:
-    files = _sql_string(str(folder / f"{GENERATION_PREFIX}*" / file_name))
+    files = _sql_string(str(folder / f"{SLOT_PREFIX}*" / file_name))
     switch = _sql_string(str(folder / SWITCH_FILE))
     return (
-        f'create view {MARTS_SCHEMA}."{table}" as select * exclude (generation) '
+        f'create view {MARTS_SCHEMA}."{table}" as select * exclude (slot) '
         f"from read_parquet({files}, hive_partitioning = true, "
-        "hive_types = {'generation': VARCHAR}) "
-        "where generation = (select case when now() >= valid_from then current_generation "
-        f"else previous_generation end from read_parquet({switch}))"
+        "hive_types = {'slot': INTEGER}) "
+        "where slot = (select case when now() >= valid_from then current_slot "
+        f"else previous_slot end from read_parquet({switch}))"
     )
 
 
@@ -213,24 +230,6 @@ def _write_catalog(serving_path: Path, folder: Path, files: dict[str, str],
             leftover.unlink(missing_ok=True)
 
 
-def retired_generation(error: Exception) -> bool:
-    """Whether a reader's error is a statement opening a generation file that a publish
-    removed between the statement's listing of the generations and its open: DuckDB may open
-    files of generations the switch did not choose while it plans a statement. Rare (two
-    failed requests in a few thousand, during a publish, under overlapping load); running the
-    statement again reads the generations there are now."""
-    message = str(error)
-    return (f"/{GENERATIONS}/{GENERATION_PREFIX}" in message
-            and ("No such file" in message or "No files found" in message))
-
-
-def _retire_generations(folder: Path, ring: list[str]) -> None:
-    keep = {f"{GENERATION_PREFIX}{generation}" for generation in ring}
-    for path in folder.glob(f"{GENERATION_PREFIX}*"):
-        if path.name not in keep:
-            shutil.rmtree(path, ignore_errors=True)
-
-
 def publish_duckdb(
     warehouse_path: Path, serving_path: Path, memory_limit: str = "3GB",
     storage_version: str = "v1.5.0", log=None,
@@ -245,29 +244,38 @@ def publish_duckdb(
     folder = generations_dir(serving_path)
     folder.mkdir(parents=True, exist_ok=True)
     previous = read_switch(serving_path)
-    generation = _new_generation_id(folder)
+    slot = _free_slot(previous)
+    generation = _new_generation_id()
     with duckdb.connect() as con:
         # The same bound as the dbt build: the ordered copy of a 10M-document mart sorts out
         # of core instead of taking 80% of the machine.
         con.execute(f"set memory_limit = {_sql_string(memory_limit)}")
         con.execute(f"attach {_sql_string(str(warehouse_path))} as warehouse (read_only)")
-        counts, files = _write_generation(con, tables, folder, generation)
+        counts, files = _write_slot(con, tables, slot_dir(folder, slot))
         con.execute("detach warehouse")
         if previous is None:  # the first publish: the catalog's views need a switch to read
-            previous = {"current": generation, "ring": []}
-            _write_switch(con, folder, generation, None)
+            _write_switch(con, folder, slot, generation, None)
+            previous = read_switch(serving_path)
         _write_catalog(serving_path, folder, files, storage_version)
-        valid_from = _write_switch(con, folder, generation, previous)
+        valid_from = _write_switch(con, folder, slot, generation, previous)
         if datetime.now(UTC) >= valid_from and log is not None:
             # a statement starting in between may have read the old switch for one view and
             # the new one for another: say so, the disk was that slow
             log(f"the serving switch took longer than {SWITCH_DELAY.total_seconds()}s to "
                 "write; a reader may have seen two publishes in one statement")
-    _retire_generations(folder, read_switch(serving_path)["ring"])
     wait = (valid_from - datetime.now(UTC)).total_seconds()
     if wait > 0:
         time.sleep(wait)  # from here on every new statement reads this publish
+    _remove_folders_of_older_layouts(folder)
     return counts
+
+
+def _remove_folders_of_older_layouts(folder: Path) -> None:
+    # releases before the slot ring wrote one `generation=<id>` folder per publish; once a
+    # publish has switched to the slots no catalog of this release reads them (a connection
+    # opened before the upgrade must reconnect)
+    for path in folder.glob("generation=*"):
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def copy_marts_as_tables(serving_path: Path, target: Path, *, sorted_rows: bool = False) -> Path:
@@ -284,7 +292,7 @@ def copy_marts_as_tables(serving_path: Path, target: Path, *, sorted_rows: bool 
                 "select column_name from information_schema.columns where table_catalog = "
                 "'served' and table_schema = ? and table_name = ?", [MARTS_SCHEMA, table]
             ).fetchall()}
-            order = _order_by_columns(columns) if sorted_rows else ""
+            order = _order_by(table, columns) if sorted_rows else ""
             con.execute(f'create table {MARTS_SCHEMA}."{table}" as '
                         f'select * from served.{MARTS_SCHEMA}."{table}"{order}')
         con.execute("detach served")

@@ -2,7 +2,8 @@
 unfinished serving generations.
 
 A publish builds `.insights.duckdb.<pid>-<id>.partial` (and DuckDB its `.partial.wal`) next
-to the serving file, and `.generation=<id>.<pid>-<id>.partial/` in serving/generations, and
+to the serving file, `.<mart>__<hash>.parquet.<pid>-<id>.partial` in the slot of
+serving/generations it writes, and `.current.parquet.<pid>-<id>.partial` beside the slots, and
 renames each into place when complete; a kill -9 before the rename leaves them behind, never
 visible to readers but taking disk space. The next writer
 removes them, and only when that is safe: it holds the writer lock (every writer of these
@@ -57,9 +58,11 @@ def remove_crash_leftovers(folder: Path) -> list[Path]:
 
 def clean_leftovers(settings, log) -> None:
     """The serving and warehouse folders of one INSIGHTS_HOME; under the writer lock."""
-    from pipelines.serving.duckdb_file import generations_dir
+    from pipelines.serving.duckdb_file import SLOTS, generations_dir, slot_dir
 
-    for folder in (settings.serving_path.parent, generations_dir(settings.serving_path),
+    generations = generations_dir(settings.serving_path)
+    for folder in (settings.serving_path.parent, generations,
+                   *(slot_dir(generations, slot) for slot in range(SLOTS)),
                    settings.warehouse_path.parent):
         for path in remove_crash_leftovers(folder):
             log(f"removed {path.name}, left by an interrupted run")

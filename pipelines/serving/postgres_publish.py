@@ -22,6 +22,7 @@ import duckdb
 import psycopg
 from psycopg import sql
 
+from pipelines.serving.keys import keys_of
 from pipelines.serving.postgres_access import MemberAccess, secure_marts, sync_member_roles
 from pipelines.serving.postgres_types import postgres_type
 
@@ -88,14 +89,13 @@ def _create_and_copy(cursor: psycopg.Cursor, table: str, columns: list[Column], 
 
 
 def _index(cursor: psycopg.Cursor, table: str, columns: list[Column]) -> None:
-    """Dashboards filter by client and date range; RLS filters by client on every query."""
-    names = [c.name for c in columns]
-    if "client_id" not in names:
+    """The mart's declared index (serving/keys.py)."""
+    keys = keys_of(table).index
+    if missing := [name for name in keys if name not in {c.name for c in columns}]:
+        raise PostgresPublishError(f"{table}: meta.serving.index names columns it does not "
+                                   f"have: {', '.join(missing)}")
+    if not keys:
         return
-    date_column = next(
-        (n for n in ("activity_date", "calendar_date", "vat_period_start") if n in names), None
-    )
-    keys = ["client_id", date_column] if date_column else ["client_id"]
     cursor.execute(sql.SQL("create index on {} ({})").format(
         sql.Identifier(NEXT, table), sql.SQL(", ").join(map(sql.Identifier, keys))
     ))

@@ -21,11 +21,12 @@ from fastapi.responses import (
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from pipelines.read_model import queries
+from pipelines.read_model.connection import Database, Reader, ServingUnavailable
+from pipelines.read_model.scope import OutOfScope, Scope, scope_for
 from pipelines.settings import Settings
-from pipelines.web import overview, queries, views
-from pipelines.web.access import Scope, scope_for
+from pipelines.web import overview, views
 from pipelines.web.dates import PRESETS, as_of_date
-from pipelines.web.db import Database, Reader, ServingUnavailable
 from pipelines.web.i18n import LABELS, LANGUAGES, pick_language
 from pipelines.web.identity import DEMO_COOKIE, NotSignedIn, identify
 
@@ -97,6 +98,11 @@ def create_app(settings: Settings, *, demo: bool = False) -> FastAPI:
         if api(request) or error.status_code != 404:
             return JSONResponse({"detail": error.detail}, status_code=error.status_code)
         return page(request, "message.html", None, 404, message="not_found")
+
+    @app.exception_handler(OutOfScope)
+    async def out_of_scope(request: Request, _error: OutOfScope) -> Response:
+        # as for a client that does not exist: the page never tells the two apart
+        return await http_error(request, HTTPException(status_code=404, detail="not found"))
 
     @app.exception_handler(ServingUnavailable)
     async def unavailable(request: Request, _error: ServingUnavailable) -> Response:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from pipelines.web.access import Member, find_member
-from pipelines.web.db import Reader
+from pipelines.read_model.connection import Reader
+from pipelines.read_model.scope import Member, find_member
 
 DEMO_COOKIE = "insights_demo_member"
 

@@ -13,51 +13,14 @@ import csv
 import io
 from datetime import date
 
-from pipelines.web.access import Scope
+from pipelines.read_model.connection import Reader
+from pipelines.read_model.queries import COUNTS, overview_counts
+from pipelines.read_model.scope import Scope
 from pipelines.web.dates import preset_range
-from pipelines.web.db import Reader
-from pipelines.web.queries import COUNTS
 from pipelines.web.views import resolve_range
 
 SORTABLE = ("client_name", *COUNTS)
 CSV_COLUMNS = ("client_id", "client_name", "range_start", "range_end", *COUNTS)
-
-_ROWS_SQL = """
-with ranges as (
-    select client_id, {range_start} as range_start, {range_end} as range_end
-    from marts.mart_client_overview where {where}
-)
-select ranges.client_id, ranges.range_start, ranges.range_end,
-    coalesce(sum(daily.documents_total), 0) as documents_total,
-    coalesce(sum(daily.documents_processed), 0) as documents_processed,
-    coalesce(sum(daily.documents_accountant_action_needed), 0)
-        as documents_accountant_action_needed,
-    coalesce(sum(daily.documents_client_action_needed), 0) as documents_client_action_needed
-from ranges
-left join marts.fct_client_category_daily daily
-    on daily.client_id = ranges.client_id
-    and daily.activity_date >= ranges.range_start and daily.activity_date <= ranges.range_end
-group by ranges.client_id, ranges.range_start, ranges.range_end
-"""
-
-
-def overview_rows(reader: Reader, scope: Scope, preset: str, span: tuple[date, date],
-                  ) -> list[dict]:
-    """One row per client of the scope (zeros where nothing matches), unsorted."""
-    where, ids = scope.in_clause()
-    if preset == "vat_period":  # each client over its own filing period
-        range_start = "coalesce(filing_period_start, cast(? as date))"
-        range_end = "coalesce(filing_period_end, cast(? as date))"
-    else:
-        range_start = range_end = "cast(? as date)"
-    sql = _ROWS_SQL.format(range_start=range_start, range_end=range_end, where=where)
-    rows = reader.rows(sql, [span[0], span[1], *ids])
-    for row in rows:
-        row["client_name"] = scope.clients[row["client_id"]]
-        for column in COUNTS:
-            row[column] = int(row[column])
-    return rows
-
 
 def overview(reader: Reader, scope: Scope, today: date, preset: str, start: str | None,
              end: str | None, sort: str | None = None, order: str | None = None) -> dict:
@@ -67,7 +30,8 @@ def overview(reader: Reader, scope: Scope, today: date, preset: str, start: str 
         preset, span = resolve_range(preset, start, end, today, None)
     sort = sort if sort in SORTABLE else "client_name"
     descending = order == "desc"
-    rows = overview_rows(reader, scope, preset, span) if scope.clients else []
+    rows = (overview_counts(reader, scope, span, own_filing_period=preset == "vat_period")
+            if scope.clients else [])
     # ties (and the name column itself) keep a stable order by name, then id
     rows.sort(key=lambda r: (r["client_name"], r["client_id"]))
     rows.sort(key=lambda r: r[sort], reverse=descending)

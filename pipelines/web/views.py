@@ -8,10 +8,11 @@ from datetime import date, timedelta
 from fastapi import HTTPException
 
 from pipelines.digest.risk import clients_at_risk
-from pipelines.web import charts, queries
-from pipelines.web.access import Scope
+from pipelines.read_model import queries
+from pipelines.read_model.connection import Reader
+from pipelines.read_model.scope import Scope
+from pipelines.web import charts
 from pipelines.web.dates import PRESETS, parse_day, preset_range
-from pipelines.web.db import Reader
 
 BACKLOG_DAYS = (30, 90, 365, 0)  # 0 = since the first day
 

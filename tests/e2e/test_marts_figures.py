@@ -1,57 +1,23 @@
-"""End to end: refreshes against the simulator, then the marts' figures, row by row.
+"""End to end: the session's published firm (tests/published_firm.py), then the marts' figures,
+row by row.
 
 The expected rows are computed in Polars from the simulator's own state (tests/e2e/
 expected_marts.py), following the output contract, never by re-running the project's SQL.
-Two refreshes (the second incremental) read a moving world four simulated days apart; between
-them one client's link ends (ACTIVE -> ARCHIVED), so documents landed earlier must leave the
-marts. (REFRESHES = 3 with STEP = 2 days covers the same days with one more incremental run,
-at about 25 s more: the first refresh and each dbt build dominate the run time.) The last
-refresh runs at 22:30 UTC, already the next day in Brussels, and INSIGHTS_AS_OF pins that
-instant so the figures are deterministic.
+The firm is read twice (the second refresh incremental), four simulated days apart, with one
+client's link ending in between, so documents landed earlier must leave the marts.
 """
 
 from __future__ import annotations
-
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import duckdb
 import polars as pl
 import pytest
 
-from pipelines.simulator import SimClock, WorldConfig, build_world
-from tests.conftest import make_settings, refresh_once
 from tests.e2e.expected_marts import Expected, check_priority_rank
+from tests.published_firm import FIRST_READ, LAST_READ, TIMEZONE, URL_TEMPLATE
 
-# 2026-04-19T22:30Z is 2026-04-20 00:30 in Brussels (CEST): as_of_date 2026-04-20, a Monday
-# and the BE monthly deadline of March (deadline == as_of_date keeps March the filing period),
-# while the BE quarterly Q1 deadline (Saturday 25 April) moves to Monday 27 April.
-LAST_READ = datetime(2026, 4, 19, 22, 30, tzinfo=UTC)
-REFRESHES = 2
-STEP = timedelta(days=4)
-FIRST_READ = LAST_READ - (REFRESHES - 1) * STEP
-WORLD = WorldConfig(
-    seed=74, clients=25, history_days=200, anchor=FIRST_READ, documents_per_client_month=30
-)
-TIMEZONE = "Europe/Brussels"
-URL_TEMPLATE = "https://docs.example.test/firm/{client_id}/{category}?status={status}&src=bi"
 FLOAT_RELATIVE_TOLERANCE = 1e-9
 SHOW_ROWS = 5
-
-
-def rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def refresh(home: Path, world, clock: SimClock):
-    settings = make_settings(
-        home,
-        INSIGHTS_AS_OF=rfc3339(clock.now()),
-        INSIGHTS_TIMEZONE=TIMEZONE,
-        INSIGHTS_DOCUMENTS_URL_TEMPLATE=URL_TEMPLATE,
-    )
-    refresh_once(settings, world, clock)
-    return settings.get()
 
 
 MARTS = [
@@ -64,25 +30,16 @@ MARTS = [
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
+def run(published_firm):
     """(expected, {mart: frame read from the serving database}) after the last refresh."""
-    home = tmp_path_factory.mktemp("e2e_marts") / "home"
-    world = build_world(WORLD)
-    clock = SimClock(start=FIRST_READ)
-    for number in range(REFRESHES):
-        if number:
-            clock.advance(STEP)
-        config = refresh(home, world, clock)
-    assert clock.now() == LAST_READ
-    serving = config.serving_path
-    assert serving == home / "serving" / "insights.duckdb"
+    serving = published_firm.serving_path
+    assert serving == published_firm.home / "serving" / "insights.duckdb"
     assert serving.exists(), f"the refresh produced no serving database at {serving}"
     with duckdb.connect(str(serving), read_only=True) as connection:
         connection.execute("set TimeZone = 'UTC'")
         tables = {name: connection.sql(f"select * from marts.{name}").pl() for name in MARTS}
-    expected = Expected(
-        world, now=LAST_READ, as_of=LAST_READ, timezone=TIMEZONE, url_template=URL_TEMPLATE
-    )
+    expected = Expected(published_firm.world, now=LAST_READ, as_of=LAST_READ,
+                        timezone=TIMEZONE, url_template=URL_TEMPLATE)
     return expected, tables
 
 

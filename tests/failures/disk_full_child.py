@@ -16,9 +16,8 @@ FREE_LEFT = 1024 * 1024  # bytes left on the device for the failing refresh
 
 
 def files(home: Path) -> list[str]:
-    return sorted(str(p.relative_to(home)) for folder in ("serving", "serving/generations",
-                                                          "warehouse")
-                  for p in (home / folder).iterdir())
+    return sorted(str(p.relative_to(home)) for folder in ("serving", "warehouse")
+                  for p in (home / folder).rglob("*"))
 
 
 def sha(home: Path) -> str:

@@ -25,8 +25,8 @@ HERE = Path(__file__).parent
 
 
 def leftovers(home: Path) -> list[str]:
-    return sorted(p.name for folder in ("serving", "serving/generations", "warehouse")
-                  for p in (home / folder).iterdir() if p.name.endswith((".partial", ".wal")))
+    return sorted(str(p.relative_to(home)) for folder in ("serving", "warehouse")
+                  for p in (home / folder).rglob("*") if p.name.endswith((".partial", ".wal")))
 
 
 def test_kill_9_during_the_publish_then_the_next_run_removes_the_partial_copy(
@@ -35,30 +35,31 @@ def test_kill_9_during_the_publish_then_the_next_run_removes_the_partial_copy(
     child = subprocess.run([sys.executable, str(HERE / "publish_kill_child.py"), str(home)],
                            cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert child.returncode == -signal.SIGKILL, child.stderr[-2000:]
-    left = leftovers(home)
-    # the half-written generation, with the marts copied before the kill (Parquet: no WAL)
-    (partial,) = [name for name in left if name.startswith(".generation=")]
-    assert len(list((home / "serving" / "generations" / partial).glob("*.parquet"))) == 2
+    # the third mart's copy, never renamed, in the slot being written; the two marts before
+    # it are in place there, in a slot no view reads (Parquet: no WAL)
+    (partial,) = leftovers(home)
+    assert partial.startswith("serving/generations/slot=1/."), partial
+    assert len(list((home / "serving/generations/slot=1").glob("*.parquet"))) == 2
     assert serving_fingerprint(home) == before, "a killed publish changed the serving file"
 
     # copies some live process is still writing must survive the clean-up
     writer = subprocess.Popen(["sleep", "600"])
     live = home / "serving" / f".insights.duckdb.{writer.pid}-0123abcd.partial"
     live.write_bytes(b"being written")
-    live_generation = (home / "serving" / "generations"
-                       / f".generation=20260101T000000000000Z.{writer.pid}-0123abcd.partial")
-    live_generation.mkdir()
+    live_generation = (home / "serving" / "generations" / "slot=1"
+                       / f".fct_documents__0123456789.parquet.{writer.pid}-0123abcd.partial")
+    live_generation.write_bytes(b"being written")
     try:
         settings = make_settings(home, **api_env(simulator))
         outcome = run_refresh(settings, ClientSpacesApi(settings), job_name=REBUILD_JOB_NAME)
         assert outcome.ok, outcome.step_causes
         assert live.exists(), "the clean-up removed a file of a live process"
-        assert live_generation.exists(), "the clean-up removed a folder of a live process"
+        assert live_generation.exists(), "the clean-up removed a slot file of a live process"
     finally:
         writer.kill()
         writer.wait()
     live.unlink()
-    live_generation.rmdir()
+    live_generation.unlink()
     assert leftovers(home) == []
     assert marts(home / "serving" / "insights.duckdb") == marts(
         published_template / "serving" / "insights.duckdb")

@@ -9,8 +9,8 @@ from pipelines.serving.postgres_publish import publish_postgres
 from tests.serving.support import members
 
 
-def _run_audit(monkeypatch, served_firm, dsn: str | None, *arguments: str) -> int:
-    monkeypatch.setenv("INSIGHTS_HOME", str(served_firm.home))
+def _run_audit(monkeypatch, published_firm, dsn: str | None, *arguments: str) -> int:
+    monkeypatch.setenv("INSIGHTS_HOME", str(published_firm.home))
     if dsn:
         monkeypatch.setenv("INSIGHTS_POSTGRES_DSN", dsn)
     else:
@@ -18,10 +18,10 @@ def _run_audit(monkeypatch, served_firm, dsn: str | None, *arguments: str) -> in
     return cli.main(["access-audit", *arguments])
 
 
-def test_the_audit_lists_what_each_member_sees_in_postgres(served_firm):
-    rows = audit_rows(served_firm.serving_path, include_denied=True)
-    with served_firm.postgres.admin() as admin:
-        for member in members(served_firm.serving_path):
+def test_the_audit_lists_what_each_member_sees_in_postgres(published_firm):
+    rows = audit_rows(published_firm.serving_path, include_denied=True)
+    with published_firm.postgres.admin() as admin:
+        for member in members(published_firm.serving_path):
             audited = {r["client_id"] for r in rows
                        if r["user_id"] == member.user_id and r["can_see_client_data"]}
             if not member.is_active:
@@ -37,25 +37,25 @@ def test_the_audit_lists_what_each_member_sees_in_postgres(served_firm):
 
 
 def test_the_report_filters_by_member_and_explains_denials(
-    served_firm, monkeypatch, capsys
+    published_firm, monkeypatch, capsys
 ):
-    manager = next(m for m in members(served_firm.serving_path) if m.roles == "CLIENT_MANAGER")
-    assert _run_audit(monkeypatch, served_firm, None, "--member", manager.email) == 0
+    manager = next(m for m in members(published_firm.serving_path) if m.roles == "CLIENT_MANAGER")
+    assert _run_audit(monkeypatch, published_firm, None, "--member", manager.email) == 0
     assert "No matching access." in capsys.readouterr().out
-    assert _run_audit(monkeypatch, served_firm, None, "--member", manager.email, "--all") == 0
+    assert _run_audit(monkeypatch, published_firm, None, "--member", manager.email, "--all") == 0
     lines = [line for line in capsys.readouterr().out.splitlines() if manager.email in line]
     assert lines and all("role_sees_no_documents" in line for line in lines)
 
 
 def test_a_leaver_whose_role_can_still_log_in_is_reported(
-    served_firm, fresh_postgres, monkeypatch, capsys
+    published_firm, fresh_postgres, monkeypatch, capsys
 ):
-    publish_postgres(served_firm.serving_path, fresh_postgres.publisher_dsn, log=lambda _: None)
+    publish_postgres(published_firm.serving_path, fresh_postgres.publisher_dsn, log=lambda _: None)
     dsn = fresh_postgres.publisher_dsn
-    assert _run_audit(monkeypatch, served_firm, dsn) == 0
+    assert _run_audit(monkeypatch, published_firm, dsn) == 0
     assert "PROBLEM" not in capsys.readouterr().out
-    left = next(m for m in members(served_firm.serving_path) if not m.is_active)
+    left = next(m for m in members(published_firm.serving_path) if not m.is_active)
     with fresh_postgres.admin() as admin:  # a DBA re-enabled the role by hand
         admin.execute(f"alter role {left.role} login")
-    assert _run_audit(monkeypatch, served_firm, dsn) == 1
+    assert _run_audit(monkeypatch, published_firm, dsn) == 1
     assert f"PROBLEM: {left.email} left the firm" in capsys.readouterr().out

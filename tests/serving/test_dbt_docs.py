@@ -6,8 +6,8 @@ from pipelines import cli
 from tests.serving.support import CLIENT_TABLES
 
 
-def test_docs_are_generated_with_every_mart_and_exposure(served_firm, monkeypatch, tmp_path):
-    monkeypatch.setenv("INSIGHTS_HOME", str(served_firm.home))
+def test_docs_are_generated_with_every_mart_and_exposure(published_firm, monkeypatch, tmp_path):
+    monkeypatch.setenv("INSIGHTS_HOME", str(published_firm.home))
     assert cli.main(["docs", "--output", str(tmp_path / "site")]) == 0
     page = (tmp_path / "site" / "index.html").read_text()
     for name in (*CLIENT_TABLES, "insights_dashboard", "vat_period_dashboard",

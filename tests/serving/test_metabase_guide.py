@@ -13,7 +13,7 @@ import duckdb
 import pytest
 import yaml
 
-from tests.serving.conftest import AS_OF
+from tests.published_firm import AS_OF
 from tests.serving.support import accountants_with_clients
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,9 +56,9 @@ def normalized(rows) -> list[tuple]:
 
 
 @pytest.fixture(scope="module")
-def scenario(served_firm):
-    accountant = accountants_with_clients(served_firm.serving_path)[0]
-    with duckdb.connect(str(served_firm.serving_path), read_only=True) as con:
+def scenario(published_firm):
+    accountant = accountants_with_clients(published_firm.serving_path)[0]
+    with duckdb.connect(str(published_firm.serving_path), read_only=True) as con:
         client = con.execute(
             "select client_id from marts.mart_client_overview where client_id in "
             "(select unnest(?)) and documents_total > 0 order by priority_rank limit 1",
@@ -66,7 +66,7 @@ def scenario(served_firm):
     end = AS_OF.date()
     values = {"client_id": f"'{client}'", "date_from": f"date '{end - timedelta(days=90)}'",
               "date_to": f"date '{end}'"}
-    return served_firm, accountant, client, values
+    return published_firm, accountant, client, values
 
 
 def test_the_guide_has_every_dashboard_card():

@@ -34,8 +34,8 @@ def _answers(python, serving_path, queries: dict[str, str]) -> dict[str, dict]:
         client.close()
 
 
-def _rendered(served_firm) -> dict[str, str]:
-    with duckdb.connect(str(served_firm.serving_path), read_only=True) as con:
+def _rendered(published_firm) -> dict[str, str]:
+    with duckdb.connect(str(published_firm.serving_path), read_only=True) as con:
         client = con.execute("select client_id from marts.mart_client_overview "
                              "where documents_total > 0 order by priority_rank limit 1"
                              ).fetchone()[0]
@@ -44,10 +44,10 @@ def _rendered(served_firm) -> dict[str, str]:
     return {title: render(sql, values) for title, sql in guide_queries().items()}
 
 
-def test_duckdb_1_5_answers_every_query_of_the_guide_as_the_current_engine(served_firm, older):
-    queries = _rendered(served_firm)
-    old = _answers(older, served_firm.serving_path, queries)
-    new = _answers(sys.executable, served_firm.serving_path, queries)
+def test_duckdb_1_5_answers_every_query_of_the_guide_as_the_current_engine(published_firm, older):
+    queries = _rendered(published_firm)
+    old = _answers(older, published_firm.serving_path, queries)
+    new = _answers(sys.executable, published_firm.serving_path, queries)
     assert old.pop("version").startswith("1.5.")
     assert new.pop("version") == duckdb.__version__
     for title in queries:
@@ -57,10 +57,10 @@ def test_duckdb_1_5_answers_every_query_of_the_guide_as_the_current_engine(serve
     assert len(queries) >= 7
 
 
-def test_duckdb_1_5_cannot_open_the_newest_storage_format(served_firm, older, tmp_path):
+def test_duckdb_1_5_cannot_open_the_newest_storage_format(published_firm, older, tmp_path):
     """The control: published with storage 'latest', the older engine refuses the file."""
     serving = tmp_path / "serving" / "insights.duckdb"
-    publish_duckdb(served_firm.home / "warehouse" / "warehouse.duckdb", serving,
+    publish_duckdb(published_firm.home / "warehouse" / "warehouse.duckdb", serving,
                    storage_version="latest")
     run = subprocess.run([str(older), str(OLDER_CLIENT), str(serving)],
                          input=json.dumps("select 1"), capture_output=True, text=True)

@@ -22,9 +22,9 @@ def _publish(path, server):
 
 
 def test_a_removed_assignment_or_member_loses_access_at_the_next_publish(
-    served_firm, fresh_postgres, tmp_path
+    published_firm, fresh_postgres, tmp_path
 ):
-    original = served_firm.serving_path
+    original = published_firm.serving_path
     accountant, colleague = accountants_with_clients(original)[:2]
     dropped = sorted(accountant.clients)[0]
     _publish(original, fresh_postgres)
@@ -58,9 +58,9 @@ def test_a_removed_assignment_or_member_loses_access_at_the_next_publish(
 
 
 def test_readers_see_the_old_or_the_new_complete_set_never_a_mix(
-    served_firm, fresh_postgres, tmp_path
+    published_firm, fresh_postgres, tmp_path
 ):
-    first = served_firm.serving_path
+    first = published_firm.serving_path
     second = copy_serving(
         first, tmp_path / "second.duckdb",
         "delete from marts.fct_documents where hash(document_id) % 3 = 0",
@@ -106,9 +106,9 @@ def test_readers_see_the_old_or_the_new_complete_set_never_a_mix(
 
 
 def test_a_reader_holding_the_old_set_does_not_block_publishing(
-    served_firm, fresh_postgres
+    published_firm, fresh_postgres
 ):
-    path = served_firm.serving_path
+    path = published_firm.serving_path
     _publish(path, fresh_postgres)
     with fresh_postgres.admin() as reader:
         reader.execute("begin")
@@ -126,12 +126,12 @@ def test_a_reader_holding_the_old_set_does_not_block_publishing(
 
 
 def test_a_failed_publish_leaves_the_published_set_untouched(
-    served_firm, fresh_postgres, tmp_path
+    published_firm, fresh_postgres, tmp_path
 ):
-    _publish(served_firm.serving_path, fresh_postgres)
+    _publish(published_firm.serving_path, fresh_postgres)
     with fresh_postgres.admin() as admin:
         published = signature(admin)
-    broken = copy_serving(served_firm.serving_path, tmp_path / "broken.duckdb",
+    broken = copy_serving(published_firm.serving_path, tmp_path / "broken.duckdb",
                           "update marts.mart_client_overview set data_as_of = null",
                           "drop table marts.bridge_team_member_clients")
     with pytest.raises(ValueError, match="bridge_team_member_clients"):
@@ -142,19 +142,19 @@ def test_a_failed_publish_leaves_the_published_set_untouched(
         assert "marts_next" not in schemas
 
 
-def test_an_unreachable_server_is_one_clear_error(served_firm, fresh_postgres):
+def test_an_unreachable_server_is_one_clear_error(published_firm, fresh_postgres):
     dsn = fresh_postgres.publisher_dsn.replace(str(fresh_postgres.port), "1")
     from pipelines.serving.postgres_publish import PostgresPublishError
 
     with pytest.raises(PostgresPublishError, match="cannot connect to INSIGHTS_POSTGRES_DSN"):
-        publish_postgres(served_firm.serving_path, dsn, log=_quiet)
+        publish_postgres(published_firm.serving_path, dsn, log=_quiet)
 
 
 def test_every_member_of_the_firm_has_a_role_and_only_active_ones_a_mapping(
-    served_firm, fresh_postgres
+    published_firm, fresh_postgres
 ):
-    _publish(served_firm.serving_path, fresh_postgres)
-    everyone = members(served_firm.serving_path)
+    _publish(published_firm.serving_path, fresh_postgres)
+    everyone = members(published_firm.serving_path)
     with fresh_postgres.admin() as admin:
         mapped = dict(admin.execute(
             "select role_name, user_id from insights_access.member_roles").fetchall())

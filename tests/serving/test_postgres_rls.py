@@ -23,9 +23,9 @@ def _rows_per_client(connection, table: str, clients=None) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def firm(served_firm):
-    everyone = members(served_firm.serving_path)
-    return served_firm, everyone
+def firm(published_firm):
+    everyone = members(published_firm.serving_path)
+    return published_firm, everyone
 
 
 def test_roles_are_least_privilege_and_every_mart_is_forced_behind_policies(firm):

@@ -1,5 +1,5 @@
-"""One real refresh against the simulator feeds every web test (session-scoped), plus the
-members the tests act as, picked from the marts themselves."""
+"""The web tests read the session's published firm (tests/published_firm.py), as the members
+the tests act as, picked from the marts themselves."""
 
 from __future__ import annotations
 
@@ -7,20 +7,11 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 
 import duckdb
 import pytest
 import uvicorn
 
-from pipelines.simulator import SimClock, WorldConfig, build_world
-from tests.conftest import make_settings, refresh_once
-
-# 2026-04-19T22:30Z is Monday 2026-04-20 00:30 in Brussels: the as-of date is 2026-04-20.
-AS_OF = datetime(2026, 4, 19, 22, 30, tzinfo=UTC)
-AS_OF_DATE = date(2026, 4, 20)
-WORLD = WorldConfig(seed=74, clients=25, history_days=200, anchor=AS_OF,
-                    documents_per_client_month=30)
 HEADER = "X-Forwarded-Email"
 
 
@@ -44,13 +35,9 @@ def marts_rows(settings, sql: str, params=()) -> list[tuple]:
 
 
 @pytest.fixture(scope="session")
-def served(tmp_path_factory):
-    """Settings of a home whose serving database comes from one refresh of a simulated firm."""
-    home = tmp_path_factory.mktemp("web") / "home"
-    settings = make_settings(home, INSIGHTS_AS_OF="2026-04-19T22:30:00Z",
-                             INSIGHTS_TIMEZONE="Europe/Brussels")
-    refresh_once(settings, build_world(WORLD), SimClock(start=AS_OF))
-    return settings.get()
+def served(published_firm):
+    """The settings of the published firm's last refresh (its home, serving file, time zone)."""
+    return published_firm.settings
 
 
 def _member(settings, user_id: str) -> TeamMember:

@@ -1,24 +1,25 @@
 """The reconstructed backlog history against the simulator's own truth.
 
-The shared refresh reads the simulated firm once, at the as-of instant, so every day before
-the as-of date is history the pipeline never observed. The simulator knows every version it
+The published firm is read at READS (tests/published_firm.py), so every day before the first
+read's date is history the pipeline never observed. The simulator knows every version it
 ever wrote: the true status of each document at the end of each local day. The reconstructed
 open counts of fct_client_backlog_daily must equal that truth, in total (accountant + client),
-for every document that was not re-opened, deleted or written too late to be read before it
-was first observed; the test bounds the remaining error and writes the figures to
-test-artifacts/backlog-reconstruction.json."""
+for every document that was not re-opened, deleted or written too late to be read by the
+first read after it (its version's `visible_at` after that read); the test bounds the
+remaining error and writes the figures to test-artifacts/backlog-reconstruction.json."""
 
 from __future__ import annotations
 
 import json
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import polars as pl
 import pytest
 
-from pipelines.simulator import build_world
-from tests.web.conftest import AS_OF, AS_OF_DATE, WORLD, marts_rows
+from tests.published_firm import AS_OF, AS_OF_DATE, READS
+from tests.web.conftest import marts_rows
 
 ZONE = "Europe/Brussels"
 ACCOUNTANT = ["READY_TO_PROCESS", "QUEUED", "ERROR"]
@@ -29,17 +30,25 @@ MAX_TOTAL_ERROR_SHARE = 0.01  # mean |reconstructed - true| total open / mean tr
 MAX_SPLIT_ERROR_SHARE = 0.10  # the same for the accountant count (the split is inferred)
 
 
+def _first_read_after(column: str) -> pl.Expr:
+    """The first read of the firm at or after the instant in `column`."""
+    expression = pl.lit(READS[-1])
+    for read in reversed(READS[:-1]):
+        expression = pl.when(pl.col(column) <= read).then(pl.lit(read)).otherwise(expression)
+    return expression
+
+
 def _local_date(column: str) -> pl.Expr:
     return pl.col(column).dt.convert_time_zone(ZONE).dt.date()
 
 
 @pytest.fixture(scope="module")
-def comparison(served):
+def comparison(served, published_firm):
     """Per client x day: the true, reconstructed and observed open counts, and how many
     irregular documents (re-opened, deleted or late) could make them differ that day."""
     active = [c for (c,) in marts_rows(served, "select distinct client_id"
                                                " from marts.fct_client_backlog_daily")]
-    versions = (build_world(WORLD).versions
+    versions = (published_firm.world.versions
                 .filter(pl.col("updated_at") <= AS_OF, pl.col("space_id").is_in(active))
                 .with_columns(pl.col("category").cast(pl.String),
                               pl.col("accounting_status").cast(pl.String))
@@ -67,7 +76,7 @@ def comparison(served):
         reopened=(processed_before > 0) & (pl.col("accounting_status") != "PROCESSED")
         & pl.col("accounting_status").is_not_null(),
         deleted=pl.col("deleted_at").is_not_null(),
-        late=pl.col("visible_at") > AS_OF,
+        late=pl.col("visible_at") > _first_read_after("updated_at"),
     ).group_by("document_id").agg(
         client_id=pl.col("space_id").first(),
         first=_local_date("received_at").min(), last=_local_date("updated_at").max(),
@@ -95,8 +104,10 @@ def comparison(served):
 
 def test_observed_history_starts_at_the_first_read(comparison):
     frame, _ = comparison
-    # the only read was at the as-of instant: the as-of date is observed, every day before not
-    assert frame.filter(pl.col("is_observed"))["day"].unique().to_list() == [AS_OF_DATE]
+    # every day from the first read's local date to the as-of date is observed, none before
+    first = READS[0].astimezone(ZoneInfo(ZONE)).date()
+    observed = sorted(frame.filter(pl.col("is_observed"))["day"].unique().to_list())
+    assert observed == [first + timedelta(days=n) for n in range((AS_OF_DATE - first).days + 1)]
 
 
 def test_the_reconstructed_total_equals_the_truth_for_regular_documents(comparison):
@@ -152,7 +163,7 @@ def test_the_reconstruction_error_is_bounded_and_far_below_the_observed_one(comp
     assert share <= MAX_TOTAL_ERROR_SHARE, figures
     assert figures["accountant"]["reconstructed_mean_abs_error"] / mean_true \
         <= MAX_SPLIT_ERROR_SHARE, figures
-    # the observed counts miss every document processed before the read
+    # the observed counts miss every document processed before the first read
     assert figures["total"]["observed_mean_abs_error"] > 10 * max(
         figures["total"]["reconstructed_mean_abs_error"], 0.1), figures
     # on the as-of date all three agree

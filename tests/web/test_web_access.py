@@ -10,7 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pipelines.web.app import create_app
-from tests.web.conftest import AS_OF_DATE, HEADER, marts_rows
+from tests.published_firm import AS_OF_DATE
+from tests.web.conftest import HEADER, marts_rows
 
 PAGES = ["/insights", "/attention", "/vat", "/backlog"]
 APIS = ["/api/me", "/api/insights", "/api/overview", "/api/overview.csv", "/api/attention",

@@ -10,8 +10,9 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import Page
 
+from tests.published_firm import AS_OF_DATE
 from tests.web.browser_support import page_for, shoot, text
-from tests.web.conftest import AS_OF_DATE, marts_rows
+from tests.web.conftest import marts_rows
 
 COUNTS = ["documents_total", "documents_processed", "documents_accountant_action_needed",
           "documents_client_action_needed"]

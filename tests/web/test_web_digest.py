@@ -22,7 +22,8 @@ from pipelines.digest.send import compose, send
 from pipelines.resources.settings_resource import InsightsSettings
 from pipelines.settings import SmtpSettings
 from pipelines.web.app import create_app
-from tests.web.conftest import AS_OF_DATE, HEADER, free_port, marts_rows
+from tests.published_firm import AS_OF_DATE
+from tests.web.conftest import HEADER, free_port, marts_rows
 
 
 @pytest.fixture

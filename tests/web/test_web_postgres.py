@@ -1,5 +1,5 @@
-"""The page's PostgreSQL mode against a real local server (scripts/local_postgres.py), with
-the marts, member roles and row-level security from the product's own publish step. Every
+"""The page's PostgreSQL mode against the published firm's real PostgreSQL server, with the
+marts, member roles and row-level security from the product's own publish step. Every
 endpoint must answer exactly as on DuckDB, reading as the member's own role."""
 
 from __future__ import annotations
@@ -11,9 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pipelines.serving.pg_access import WEB_ROLE, member_role_name
-from pipelines.serving.postgres_publish import publish_postgres
 from pipelines.web.app import create_app
-from tests.postgres_server import running_server
 from tests.web.conftest import HEADER
 
 ENDPOINTS = ["/api/me", "/api/attention", "/api/insights?preset=this_year",
@@ -23,10 +21,8 @@ ENDPOINTS = ["/api/me", "/api/attention", "/api/insights?preset=this_year",
 
 
 @pytest.fixture(scope="module")
-def postgres(served):
-    with running_server() as server:
-        publish_postgres(served.serving_path, server.publisher_dsn, log=lambda _: None)
-        yield server.dsn_for(WEB_ROLE)
+def postgres(published_firm):
+    return published_firm.postgres.dsn_for(WEB_ROLE)
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,8 @@
-"""Read-only connections to the serving database, one per request.
+"""Read-only connections to the serving database, one per use (a page request, a report).
 
-DuckDB (default): the serving file is opened read-only for the request and closed after it.
-The publish step renames a new file over the old one, so an open reader never blocks a refresh.
+DuckDB (default): the serving catalog is opened read-only for the request and closed after it;
+its views read the generation the publish last switched to (serving/duckdb_file.py), so an
+open reader never blocks a refresh and never sees half a publish.
 
 PostgreSQL (INSIGHTS_SERVE_POSTGRES_DSN): the page logs in as `insights_web` and, for the
 member signed in, runs `SET ROLE <member role>` so the database's row-level security filters
@@ -20,7 +21,6 @@ from typing import Any
 
 import duckdb
 
-from pipelines.serving.duckdb_file import retired_generation
 from pipelines.serving.pg_access import member_role_name
 
 
@@ -41,14 +41,7 @@ class Reader:
                 cursor.execute(sql.replace("?", "%s"), list(params))
                 names = [column.name for column in cursor.description]
                 return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-        try:
-            result = self._connection.execute(sql, list(params))
-        except duckdb.IOException as error:
-            if not retired_generation(error):
-                raise
-            # the statement listed a generation that the publish running at that moment
-            # removed (see duckdb_file.py): once more, on the generations there now
-            result = self._connection.execute(sql, list(params))
+        result = self._connection.execute(sql, list(params))
         names = [column[0] for column in result.description]
         return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
 

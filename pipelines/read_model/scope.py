@@ -4,17 +4,15 @@ A member sees only the active clients assigned to them (marts.bridge_team_member
 and only while the member is active and one of their roles sees client documents
 (dim_team_members.sees_client_documents, from the seed team_member_role_access: a client
 manager "sees no documents" on the platform). On PostgreSQL row-level security filters the
-same rows again; this filter stays as defense in depth. A client outside the member's set is
-answered with 404, so the page never reveals that it exists.
+same rows again; this filter stays as defense in depth. A client outside the member's set
+raises OutOfScope, which the page answers with 404, so it never reveals that the client exists.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fastapi import HTTPException
-
-from pipelines.web.db import Reader
+from pipelines.read_model.connection import Reader
 
 MEMBER_BY_EMAIL_SQL = """
 select user_id, email, display_name, roles
@@ -38,6 +36,10 @@ order by c.client_name, c.client_id
 """
 
 
+class OutOfScope(LookupError):
+    """A client the member may not see (or that does not exist: the two are not told apart)."""
+
+
 @dataclass(frozen=True)
 class Member:
     user_id: str
@@ -54,9 +56,9 @@ class Scope:
     clients: dict[str, str]
 
     def require(self, client_id: str) -> str:
-        """The client's id when the member may see it; otherwise 404 (existence not revealed)."""
+        """The client's id when the member may see it; otherwise OutOfScope."""
         if client_id not in self.clients:
-            raise HTTPException(status_code=404, detail="not found")
+            raise OutOfScope(client_id)
         return client_id
 
     def in_clause(self, column: str = "client_id") -> tuple[str, list[str]]:

@@ -1,16 +1,18 @@
-"""What each view reads from the marts. Every function takes the member's Scope, so no query
-runs outside the member's clients (see access.py). Portable SQL for DuckDB and PostgreSQL."""
+"""Every query of the published marts. A member-facing function takes the member's Scope, so
+no query runs outside the member's clients (scope.py). Portable SQL for DuckDB and PostgreSQL
+(`?` placeholders, no `%` literals, dates as parameters)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
-from pipelines.web.access import Scope
-from pipelines.web.db import Reader
+import duckdb
 
-CATEGORIES = ("SALES_INVOICE", "PURCHASE_INVOICE", "PURCHASE_RECEIPT",
-              "ENRICHED_MOVEMENT_REPORT", "OTHER")
-TOTAL_ONLY = {"OTHER"}  # shown as a total only: no accounting status
+from pipelines.read_model.connection import Database, Reader, ServingUnavailable
+from pipelines.read_model.scope import Scope
+from pipelines.vocabulary import CATEGORIES, TOTAL_ONLY_CATEGORIES
+
 COUNTS = ("documents_total", "documents_processed", "documents_accountant_action_needed",
           "documents_client_action_needed")
 ACTION_COUNTS = ("documents_accountant_action_needed", "documents_client_action_needed")
@@ -20,6 +22,25 @@ THROUGHPUT_DAYS = 14  # the window of "recent throughput" behind the VAT forecas
 def data_as_of(reader: Reader) -> datetime | None:
     row = reader.one("select max(data_as_of) as as_of from marts.mart_client_overview")
     return row["as_of"] if row else None
+
+
+def data_as_of_in(path: Path) -> datetime | None:
+    """The as-of instant of the marts in a DuckDB file (the serving catalog, or the warehouse
+    before it is published), in UTC; None when there is no such file yet."""
+    try:
+        with Database(path).open() as reader:
+            value = data_as_of(reader)
+    except ServingUnavailable:
+        return None
+    return value.astimezone(UTC) if value else None
+
+
+def whole_mart(path: Path, mart: str):
+    """Every row of one mart of a DuckDB file, for the mart suites (before the publish)."""
+    import polars as pl  # only the checks need it, not the page
+
+    with duckdb.connect(str(path), read_only=True) as con:
+        return pl.from_arrow(con.sql(f'select * from marts."{mart}"').to_arrow_table())
 
 
 def client_overview(reader: Reader, scope: Scope, client_id: str) -> dict | None:
@@ -56,7 +77,7 @@ def category_counts(reader: Reader, scope: Scope, client_id: str, start: date,
         row = {"category": category, "action_url": link.get("action_url"),
                "status_urls": {column: link.get(column) for column in ACTION_COUNTS}}
         for column in COUNTS:
-            if category in TOTAL_ONLY and column != "documents_total":
+            if category in TOTAL_ONLY_CATEGORIES and column != "documents_total":
                 row[column] = None
             else:
                 row[column] = int(found.get(column) or 0)
@@ -146,3 +167,121 @@ def active_members(reader: Reader) -> list[dict]:
     """For the demo picker only."""
     return reader.rows("select user_id, email, display_name, roles from marts.dim_team_members"
                        " where is_active order by display_name, user_id")
+
+
+def active_members_with_documents(reader: Reader) -> list[str]:
+    """Members who see client documents (the digest's recipients), by e-mail."""
+    return [row["user_id"] for row in reader.rows(
+        "select user_id from marts.dim_team_members"
+        " where is_active and sees_client_documents order by email, user_id")]
+
+
+_OVERVIEW_SQL = """
+with ranges as (
+    select client_id, {range_start} as range_start, {range_end} as range_end
+    from marts.mart_client_overview where {where}
+)
+select ranges.client_id, ranges.range_start, ranges.range_end,
+    coalesce(sum(daily.documents_total), 0) as documents_total,
+    coalesce(sum(daily.documents_processed), 0) as documents_processed,
+    coalesce(sum(daily.documents_accountant_action_needed), 0)
+        as documents_accountant_action_needed,
+    coalesce(sum(daily.documents_client_action_needed), 0) as documents_client_action_needed
+from ranges
+left join marts.fct_client_category_daily daily
+    on daily.client_id = ranges.client_id
+    and daily.activity_date >= ranges.range_start and daily.activity_date <= ranges.range_end
+group by ranges.client_id, ranges.range_start, ranges.range_end
+"""
+
+
+def overview_counts(reader: Reader, scope: Scope, span: tuple[date, date], *,
+                    own_filing_period: bool) -> list[dict]:
+    """The four counts of each of the scope's clients summed over a date range (zeros where
+    nothing matches), unsorted; `own_filing_period` sums each client over its own filing
+    period instead, `span` standing in for clients that file no VAT."""
+    where, ids = scope.in_clause()
+    if own_filing_period:
+        range_start = "coalesce(filing_period_start, cast(? as date))"
+        range_end = "coalesce(filing_period_end, cast(? as date))"
+    else:
+        range_start = range_end = "cast(? as date)"
+    rows = reader.rows(
+        _OVERVIEW_SQL.format(range_start=range_start, range_end=range_end, where=where),
+        [span[0], span[1], *ids])
+    for row in rows:
+        row["client_name"] = scope.clients[row["client_id"]]
+        for column in COUNTS:
+            row[column] = int(row[column])
+    return rows
+
+
+_RISK_CANDIDATES_SQL = """
+select o.client_id, o.client_name, o.filing_period_start, o.filing_period_end,
+    o.filing_deadline, o.days_to_filing_deadline, o.open_in_filing_period,
+    coalesce(pace.processed, 0) as processed_recently
+from marts.mart_client_overview o
+left join (
+    select client_id, sum(processed_count) as processed
+    from marts.fct_client_backlog_daily
+    where calendar_date > ? and calendar_date <= ?
+    group by client_id
+) pace on pace.client_id = o.client_id
+where o.open_in_filing_period > 0 and o.filing_deadline is not null and {where}
+"""
+
+
+def filing_periods_with_open_documents(reader: Reader, scope: Scope,
+                                       as_of_date: date) -> list[dict]:
+    """The scope's clients whose filing period still has open documents, with what they
+    processed over the last THROUGHPUT_DAYS days (the digest's risk rule decides on these)."""
+    if not scope.clients:
+        return []
+    where, ids = scope.in_clause("o.client_id")
+    return reader.rows(_RISK_CANDIDATES_SQL.format(where=where),
+                       [as_of_date - timedelta(days=THROUGHPUT_DAYS), as_of_date, *ids])
+
+
+def serving_totals(reader: Reader, top: int) -> dict:
+    """The refresh summary's figures: the as-of instant, client and document counts, and the
+    `top` clients needing attention first (firm-wide: the summary is the operator's)."""
+    counts = reader.one(
+        "select (select max(data_as_of) from marts.mart_client_overview) as as_of,"
+        " (select count(*) from marts.mart_client_overview) as active_clients,"
+        " (select count(*) from marts.dim_clients) as all_clients,"
+        " (select count(*) from marts.fct_documents) as documents")
+    attention_rows = reader.rows(
+        "select priority_rank, client_name, documents_accountant_action_needed,"
+        " oldest_open_accountant_action_days, days_to_filing_deadline, priority_score"
+        " from marts.mart_client_overview order by priority_rank limit ?", [top])
+    return {**counts, "attention": attention_rows}
+
+
+ACCESS_AUDIT_COLUMNS = ("email", "display_name", "client_id", "client_name", "access_level",
+                        "can_see_client_data", "access_reason")
+
+
+def access_audit(reader: Reader, *, member: str | None = None, client: str | None = None,
+                 include_denied: bool = False) -> list[dict]:
+    """Rows of mart_client_access_audit: one member (e-mail or id), clients matching a name or
+    id, and only access that sees client data unless `include_denied`."""
+    conditions, parameters = [], []
+    if member:
+        conditions.append("(lower(email) = lower(?) or user_id = ?)")
+        parameters += [member, member]
+    if client:
+        conditions.append("(client_id = ? or client_name ilike ?)")
+        parameters += [client, f"%{client}%"]
+    if not include_denied:
+        conditions.append("can_see_client_data")
+    where = f"where {' and '.join(conditions)}" if conditions else ""
+    return reader.rows(
+        f"select user_id, {', '.join(ACCESS_AUDIT_COLUMNS)}, member_is_active "
+        f"from marts.mart_client_access_audit {where} "
+        "order by email, client_name, client_id", parameters)
+
+
+def team_members(reader: Reader) -> list[dict]:
+    """Every member, assigned or not, active or not."""
+    return reader.rows(
+        "select user_id, email, is_active from marts.dim_team_members order by email")
