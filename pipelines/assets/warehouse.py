@@ -84,7 +84,10 @@ def warehouse_models(
     ):
         HoldStore(config.landing_dir).ensure()  # a landing zone from before the holds
         clean_leftovers(config, context.log.warning)
-        args = ["build", "--vars", json.dumps(dbt_vars(config))]
+        # Unit tests check the SQL on fixed inputs, not the data: the test suite and CI run
+        # them (tests/dbt); a refresh would pay seconds for an answer that cannot change.
+        args = ["build", "--exclude-resource-type", "unit_test",
+                "--vars", json.dumps(dbt_vars(config))]
         if context.run.tags.get(FULL_REFRESH_TAG) == "true":
             args.append("--full-refresh")
         # One target folder per INSIGHTS_HOME (dagster-dbt's default is a new one per run):

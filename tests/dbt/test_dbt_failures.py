@@ -143,13 +143,18 @@ def test_an_invalid_landed_row_fails_the_staging_tests(history, tmp_path):
     space = invalid["space_id"][0]
     invalid.write_parquet(zone.documents_dir(space) / f"{CORRUPT_BATCH}.parquet")
 
-    result = history.incremental.copy(tmp_path / "warehouse.duckdb").dbt(
+    warehouse = history.incremental.copy(tmp_path / "warehouse.duckdb")
+    result = warehouse.dbt(
         "build", "--select", "stg_landing__documents", landing_dir=landing, as_of=history.as_of,
     )
     failed = failures(result)
     assert any(name.startswith("accepted_values_stg_landing__documents_category")
                for name in failed), failed
-    assert "not_null_stg_landing__documents_batch_id" in failed, failed
+    # one test over all the model's required columns; its failing rows name the column
+    (not_null,) = [r.node for r in result.result.results
+                   if r.node.name.startswith("not_null_columns_stg_landing__documents")]
+    assert not_null.name in failed, failed
+    assert warehouse.query(not_null.compiled_code).rows() == [("batch_id", 1)]
 
 
 def test_a_build_without_an_as_of_is_an_error(history, tmp_path, monkeypatch):
