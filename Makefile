@@ -3,7 +3,7 @@ UV_VERSION := 0.13.8
 UV := .tools/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test test-scale test-engines test-failures test-daemon lint bench-extraction bench-scale bench-refresh bench-operating-time system-packages docs
+.PHONY: demo test test-heavy test-scale test-engines test-failures test-daemon lint bench-extraction bench-scale bench-refresh bench-operating-time system-packages docs
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -26,6 +26,10 @@ system-packages:
 
 test: .venv/.synced system-packages
 	.venv/bin/pytest
+
+# modules that run several real refreshes or dbt builds each (minutes; CI runs them)
+test-heavy: .venv/.synced system-packages
+	.venv/bin/pytest -m heavy
 
 test-scale: .venv/.synced
 	.venv/bin/pytest -m scale

@@ -25,6 +25,9 @@ from tests.dbt.support import (
     table_differences,
 )
 
+# several real refreshes or dbt builds in one module: `make test-heavy` and CI run it
+pytestmark = pytest.mark.heavy
+
 RELATIONS = [f"marts.{m}" for m in MARTS] + [f"main.{m}" for m in INCREMENTAL_MODELS]
 
 

@@ -31,6 +31,9 @@ import pytest
 from pipelines.simulator import SimClock, WorldConfig, build_world
 from tests.conftest import ANCHOR, make_settings, refresh_once
 
+# several real refreshes or dbt builds in one module: `make test-heavy` and CI run it
+pytestmark = pytest.mark.heavy
+
 HERE = Path(__file__).parent
 ROOT = HERE.parents[1]
 READER = HERE / "duckdb_reader.py"
