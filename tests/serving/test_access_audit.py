@@ -39,7 +39,10 @@ def test_the_audit_lists_what_each_member_sees_in_postgres(published_firm):
 def test_the_report_filters_by_member_and_explains_denials(
     published_firm, monkeypatch, capsys
 ):
-    manager = next(m for m in members(published_firm.serving_path) if m.roles == "CLIENT_MANAGER")
+    # a client manager with assignments: assigned, yet their role sees no documents
+    assigned = {r["user_id"] for r in audit_rows(published_firm.serving_path, include_denied=True)}
+    manager = next(m for m in members(published_firm.serving_path)
+                   if m.roles == "CLIENT_MANAGER" and m.user_id in assigned)
     assert _run_audit(monkeypatch, published_firm, None, "--member", manager.email) == 0
     assert "No matching access." in capsys.readouterr().out
     assert _run_audit(monkeypatch, published_firm, None, "--member", manager.email, "--all") == 0
