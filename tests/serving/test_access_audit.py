@@ -3,6 +3,8 @@ still read."""
 
 from __future__ import annotations
 
+import duckdb
+
 from pipelines import cli
 from pipelines.access_audit import audit_rows
 from pipelines.serving.postgres_publish import publish_postgres
@@ -47,7 +49,15 @@ def test_the_report_filters_by_member_and_explains_denials(
     assert "No matching access." in capsys.readouterr().out
     assert _run_audit(monkeypatch, published_firm, None, "--member", manager.email, "--all") == 0
     lines = [line for line in capsys.readouterr().out.splitlines() if manager.email in line]
-    assert lines and all("role_sees_no_documents" in line for line in lines)
+    # each denial with its reason: the role, or first the client's ended link
+    with duckdb.connect(str(published_firm.serving_path), read_only=True) as con:
+        ended = {name for (name,) in con.execute(
+            "select client_name from marts.dim_clients where not is_active").fetchall()}
+    assert any("role_sees_no_documents" in line for line in lines), lines
+    for line in lines:
+        reason = ("client_not_active" if any(f" {name[:33]}" in line for name in ended)
+                  else "role_sees_no_documents")
+        assert line.rstrip().endswith(reason), line
 
 
 def test_a_leaver_whose_role_can_still_log_in_is_reported(
