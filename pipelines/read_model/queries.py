@@ -285,3 +285,11 @@ def team_members(reader: Reader) -> list[dict]:
     """Every member, assigned or not, active or not."""
     return reader.rows(
         "select user_id, email, is_active from marts.dim_team_members order by email")
+
+
+def member_states(reader: Reader) -> list[tuple[str, bool, bool]]:
+    """(user_id, is_active, sees_client_documents) of every member: the PostgreSQL publish
+    keeps one database role per member in step with these."""
+    return [(row["user_id"], row["is_active"], row["sees_client_documents"])
+            for row in reader.rows("select user_id, is_active, sees_client_documents"
+                                   " from marts.dim_team_members")]

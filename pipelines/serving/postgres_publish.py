@@ -22,6 +22,8 @@ import duckdb
 import psycopg
 from psycopg import sql
 
+from pipelines.read_model.connection import Reader
+from pipelines.read_model.queries import member_states
 from pipelines.serving.keys import keys_of
 from pipelines.serving.postgres_access import MemberAccess, secure_marts, sync_member_roles
 from pipelines.serving.postgres_types import postgres_type
@@ -101,12 +103,6 @@ def _index(cursor: psycopg.Cursor, table: str, columns: list[Column]) -> None:
     ))
 
 
-def _members(con: duckdb.DuckDBPyConnection) -> list[tuple[str, bool, bool]]:
-    return con.execute(
-        f"select user_id, is_active, sees_client_documents from {MARTS}.dim_team_members"
-    ).fetchall()
-
-
 def drop_retired_schemas(connection: psycopg.Connection) -> list[str]:
     """Drop schemas retired by earlier swaps; return those a reader still holds."""
     left = []
@@ -144,7 +140,7 @@ def publish_postgres(
         tables = _mart_columns(source)
         if not tables:
             raise PostgresPublishError(f"{serving_path} has no tables in schema {MARTS}")
-        members = _members(source)
+        members = member_states(Reader(source, "duckdb"))
         exports: dict[str, tuple[Path, int]] = {}
         for table in tables:
             path = Path(scratch) / f"{table}.csv"
