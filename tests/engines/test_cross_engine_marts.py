@@ -7,10 +7,12 @@ Slow (a Spark build takes minutes): marker `engines`, run by `make test-engines`
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
+from pipelines.dbt_manifest import ensure_manifest
 from pipelines.landing.zone import LandingZone
 from tests.dbt.support import MARTS
 from tests.engines.support import compare_marts
@@ -27,7 +29,12 @@ def test_every_engine_builds_and_passes_every_data_and_unit_test(engine_builds):
     summaries = {engine: [_summary(build) for build in builds]
                  for engine, builds in engine_builds.builds.items()}
     reference = summaries["duckdb"][-1]
-    assert reference["PASS"] > 190 and reference["ERROR"] == 0, reference
+    # every model, seed, data test and unit test of the project passed (not a fixed number:
+    # the count follows the project, e.g. one not_null_columns test per model)
+    manifest = json.loads(ensure_manifest().read_text())
+    built = sum(1 for node in manifest["nodes"].values()
+                if node["resource_type"] in ("model", "seed", "test")) + len(manifest["unit_tests"])
+    assert reference["PASS"] >= built and reference["ERROR"] == 0, (reference, built)
     for engine, runs in summaries.items():
         for summary in runs:
             assert summary == reference, f"{engine}: {summary} instead of {reference}"
