@@ -246,15 +246,14 @@ def serving_totals(reader: Reader, top: int) -> dict:
     """The refresh summary's figures: the as-of instant, client and document counts, and the
     `top` clients needing attention first (firm-wide: the summary is the operator's)."""
     counts = reader.one(
-        "select (select max(data_as_of) from marts.mart_client_overview) as as_of,"
-        " (select count(*) from marts.mart_client_overview) as active_clients,"
+        "select (select count(*) from marts.mart_client_overview) as active_clients,"
         " (select count(*) from marts.dim_clients) as all_clients,"
         " (select count(*) from marts.fct_documents) as documents")
     attention_rows = reader.rows(
         "select priority_rank, client_name, documents_accountant_action_needed,"
         " oldest_open_accountant_action_days, days_to_filing_deadline, priority_score"
         " from marts.mart_client_overview order by priority_rank limit ?", [top])
-    return {**counts, "attention": attention_rows}
+    return {"as_of": data_as_of(reader), **counts, "attention": attention_rows}
 
 
 ACCESS_AUDIT_COLUMNS = ("email", "display_name", "client_id", "client_name", "access_level",

@@ -49,7 +49,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.durable import fsync_path
-from pipelines.serving.keys import keys_of
+from pipelines.serving.keys import keys_of, serving_keys
 
 MARTS_SCHEMA = "marts"
 GENERATIONS = "generations"
@@ -89,12 +89,8 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]
     ).fetchall()
 
 
-def _order_by(table: str, columns: set[str]) -> str:
-    """The mart's declared serving order (serving/keys.py) as an ORDER BY clause, or ""."""
-    sort_by = keys_of(table).sort_by
-    if missing := [name for name in sort_by if name not in columns]:
-        raise RuntimeError(f"{table}: meta.serving.sort_by names columns it does not have: "
-                           f"{', '.join(missing)}")
+def _order_by(sort_by: tuple[str, ...]) -> str:
+    """A mart's declared serving order (serving/keys.py) as an ORDER BY clause, or ""."""
     return " order by " + ", ".join(f'"{name}"' for name in sort_by) if sort_by else ""
 
 
@@ -147,6 +143,7 @@ def _partial_name(name: str) -> str:
 
 def _write_slot(con: duckdb.DuckDBPyConnection, tables: list[str],
                 slot: Path) -> tuple[dict[str, int], dict[str, str]]:
+    declared = serving_keys()
     slot.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
     files: dict[str, str] = {}
@@ -154,7 +151,7 @@ def _write_slot(con: duckdb.DuckDBPyConnection, tables: list[str],
         columns = _columns(con, table)
         files[table] = _file_name(table, columns)
         building = slot / _partial_name(files[table])
-        order = _order_by(table, {name for name, _ in columns})
+        order = _order_by(keys_of(table, (name for name, _ in columns), declared).sort_by)
         con.execute(
             f'copy (select * from warehouse.{MARTS_SCHEMA}."{table}"{order}) '
             f"to {_sql_string(str(building))} (format parquet, compression zstd)")
@@ -255,7 +252,6 @@ def publish_duckdb(
         con.execute("detach warehouse")
         if previous is None:  # the first publish: the catalog's views need a switch to read
             _write_switch(con, folder, slot, generation, None)
-            previous = read_switch(serving_path)
         _write_catalog(serving_path, folder, files, storage_version)
         valid_from = _write_switch(con, folder, slot, generation, previous)
         if datetime.now(UTC) >= valid_from and log is not None:
@@ -285,6 +281,7 @@ def copy_marts_as_tables(serving_path: Path, target: Path, *, sorted_rows: bool 
     with duckdb.connect(str(target)) as con:
         con.execute(f"attach {_sql_string(str(serving_path))} as served (read_only)")
         con.execute(f"create schema {MARTS_SCHEMA}")
+        declared = serving_keys()
         for (table,) in con.execute(
                 "select table_name from information_schema.tables "
                 "where table_catalog = 'served' and table_schema = ?", [MARTS_SCHEMA]).fetchall():
@@ -292,7 +289,7 @@ def copy_marts_as_tables(serving_path: Path, target: Path, *, sorted_rows: bool 
                 "select column_name from information_schema.columns where table_catalog = "
                 "'served' and table_schema = ? and table_name = ?", [MARTS_SCHEMA, table]
             ).fetchall()}
-            order = _order_by(table, columns) if sorted_rows else ""
+            order = _order_by(keys_of(table, columns, declared).sort_by) if sorted_rows else ""
             con.execute(f'create table {MARTS_SCHEMA}."{table}" as '
                         f'select * from served.{MARTS_SCHEMA}."{table}"{order}')
         con.execute("detach served")

@@ -7,12 +7,14 @@ from the parsed manifest by both publishers.
   range, so DuckDB's min/max statistics skip the rest of the file (benchmarks/results/scale.md).
 - `index`: the columns of the PostgreSQL publish's index (row-level security filters on
   client_id on every query, dashboards on the date too).
-A mart without a declaration is published unsorted and without an index.
+A mart without a declaration is published unsorted and without an index. A publish reads the
+declarations once (`serving_keys()`) and checks each mart's against its columns (`keys_of`).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -25,6 +27,10 @@ class ServingKeys:
 
 
 NONE = ServingKeys()
+
+
+class ServingKeysError(RuntimeError):
+    """A mart's declaration names columns the mart does not have."""
 
 
 @cache
@@ -45,5 +51,12 @@ def serving_keys() -> dict[str, ServingKeys]:
     return _declared(str(manifest), manifest.stat().st_mtime_ns)
 
 
-def keys_of(mart: str) -> ServingKeys:
-    return serving_keys().get(mart, NONE)
+def keys_of(mart: str, columns: Iterable[str], declared: dict[str, ServingKeys]) -> ServingKeys:
+    """The mart's keys from `declared` (serving_keys()), refused when they name a column the
+    mart does not have; NONE for a mart without a declaration."""
+    keys, present = declared.get(mart, NONE), set(columns)
+    for kind, names in (("sort_by", keys.sort_by), ("index", keys.index)):
+        if missing := [name for name in names if name not in present]:
+            raise ServingKeysError(f"{mart}: meta.serving.{kind} names columns it does not "
+                                   f"have: {', '.join(missing)}")
+    return keys

@@ -24,7 +24,7 @@ from psycopg import sql
 
 from pipelines.read_model.connection import Reader
 from pipelines.read_model.queries import member_states
-from pipelines.serving.keys import keys_of
+from pipelines.serving.keys import keys_of, serving_keys
 from pipelines.serving.postgres_access import MemberAccess, secure_marts, sync_member_roles
 from pipelines.serving.postgres_types import postgres_type
 
@@ -90,12 +90,8 @@ def _create_and_copy(cursor: psycopg.Cursor, table: str, columns: list[Column], 
             copy.write(chunk)
 
 
-def _index(cursor: psycopg.Cursor, table: str, columns: list[Column]) -> None:
-    """The mart's declared index (serving/keys.py)."""
-    keys = keys_of(table).index
-    if missing := [name for name in keys if name not in {c.name for c in columns}]:
-        raise PostgresPublishError(f"{table}: meta.serving.index names columns it does not "
-                                   f"have: {', '.join(missing)}")
+def _index(cursor: psycopg.Cursor, table: str, keys: tuple[str, ...]) -> None:
+    """The mart's declared index (serving/keys.py), if it declares one."""
     if not keys:
         return
     cursor.execute(sql.SQL("create index on {} ({})").format(
@@ -156,10 +152,12 @@ def publish_postgres(
                 cursor.execute(sql.SQL("drop schema if exists {} cascade").format(
                     sql.Identifier(NEXT)))
                 cursor.execute(sql.SQL("create schema {}").format(sql.Identifier(NEXT)))
+                declared = serving_keys()
                 for table, columns in tables.items():
                     path, rows = exports[table]
                     _create_and_copy(cursor, table, columns, path)
-                    _index(cursor, table, columns)
+                    _index(cursor, table,
+                           keys_of(table, (c.name for c in columns), declared).index)
                     log(f"postgres: loaded {table} ({rows:,} rows)")
                 access = sync_member_roles(cursor, members)
                 secure_marts(cursor, NEXT, {t: [c.name for c in cs] for t, cs in tables.items()},

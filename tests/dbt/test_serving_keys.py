@@ -9,7 +9,7 @@ import pytest
 
 from pipelines.dbt_manifest import ensure_manifest
 from pipelines.serving import duckdb_file
-from pipelines.serving.keys import keys_of, serving_keys
+from pipelines.serving.keys import ServingKeys, keys_of, serving_keys
 
 
 @pytest.fixture(scope="module")
@@ -29,12 +29,18 @@ def test_every_mart_of_clients_declares_its_order_and_index_on_its_own_columns(m
         assert set(keys.sort_by) <= columns and set(keys.index) <= columns, name
 
 
-def test_the_duckdb_publish_orders_by_the_declaration_and_refuses_a_wrong_one():
+def test_the_duckdb_publish_orders_by_the_declaration_and_a_wrong_one_is_refused():
+    declared = serving_keys()
     columns = {"client_id", "activity_date", "vat_period_start", "document_id"}
-    assert duckdb_file._order_by("fct_documents", columns) == \
+    assert duckdb_file._order_by(keys_of("fct_documents", columns, declared).sort_by) == \
         ' order by "client_id", "activity_date", "vat_period_start"'
-    assert duckdb_file._order_by("dim_team_members", {"user_id"}) == ""
+    assert duckdb_file._order_by(keys_of("dim_team_members", {"user_id"}, declared).sort_by) \
+        == ""
     with pytest.raises(RuntimeError, match="sort_by names columns it does not have: "
                                            "activity_date, vat_period_start"):
-        duckdb_file._order_by("fct_documents", {"client_id", "document_id"})
-    assert keys_of("no_such_mart").sort_by == ()
+        keys_of("fct_documents", {"client_id", "document_id"}, declared)
+    with pytest.raises(RuntimeError, match="index names columns it does not have: "
+                                           "activity_date"):
+        keys_of("a_mart", {"client_id"},
+                {"a_mart": ServingKeys(index=("client_id", "activity_date"))})
+    assert keys_of("no_such_mart", set(), declared).sort_by == ()
