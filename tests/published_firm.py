@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from pipelines.as_of import rfc3339
 from pipelines.settings import Settings
 from pipelines.simulator import SimClock, WorldConfig, build_world
 from tests.conftest import make_settings, refresh_once
@@ -35,10 +36,6 @@ WORLD = WorldConfig(seed=74, clients=25, history_days=200, anchor=FIRST_READ,
                     documents_per_client_month=30)
 TIMEZONE = "Europe/Brussels"
 URL_TEMPLATE = "https://docs.example.test/firm/{client_id}/{category}?status={status}&src=bi"
-
-
-def rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass

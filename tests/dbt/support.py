@@ -15,6 +15,7 @@ import duckdb
 import polars as pl
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 
+from pipelines.as_of import rfc3339
 from pipelines.assets.landing import LANDING_ASSETS
 from pipelines.landing.zone import LandingZone
 from pipelines.resources.client_spaces import SimulatedClientSpacesApi
@@ -28,10 +29,6 @@ MARTS = (
     "mart_vat_period_progress", "mart_team_member_workload", "mart_client_access_audit",
 )
 INCREMENTAL_MODELS = ("int_document_versions",)
-
-
-def rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @contextlib.contextmanager

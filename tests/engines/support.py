@@ -20,7 +20,8 @@ from pathlib import Path
 import polars as pl
 import psycopg
 
-from tests.dbt.support import DBT_PROJECT, MARTS, rfc3339
+from pipelines.as_of import rfc3339
+from tests.dbt.support import DBT_PROJECT, MARTS
 
 REPO = DBT_PROJECT.parent
 
