@@ -16,13 +16,18 @@ not exists (
     incremental int_document_versions): older than that landing, so the incremental run must
     name them to read them. Read at run time; empty on a first or full build. -#}
 {% macro released_document_batches(log) -%}
+    {{ return(released_document_batches_after("(select max(extracted_at) from " ~ log ~ ")")) }}
+{%- endmacro %}
+
+{#- Document batches released from a hold after `instant` (an SQL expression). -#}
+{% macro released_document_batches_after(instant) -%}
     {%- if not execute -%}{{ return([]) }}{%- endif -%}
     {%- set query -%}
         select held.batch_id
         from {{ source('landing', 'holds') }} as held
         where held.entity = 'documents'
             and held.status = 'released'
-            and held.released_at > (select max(extracted_at) from {{ log }})
+            and held.released_at > {{ instant }}
     {%- endset -%}
     {{ return(run_query(query).columns[0].values() | list) }}
 {%- endmacro %}

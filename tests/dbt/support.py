@@ -63,8 +63,9 @@ class Warehouse:
     path: Path
     work: Path
 
-    def dbt(self, *args: str, landing_dir: Path, as_of: datetime | None) -> dbtRunnerResult:
-        variables = {"landing_dir": str(landing_dir)}
+    def dbt(self, *args: str, landing_dir: Path, as_of: datetime | None,
+            extra_vars: dict[str, str] | None = None) -> dbtRunnerResult:
+        variables = {"landing_dir": str(landing_dir), **(extra_vars or {})}
         if as_of is not None:  # None: the as-of must come from INSIGHTS_RUN_AS_OF
             variables["as_of"] = rfc3339(as_of)
         command = [
@@ -107,7 +108,10 @@ def statuses(result: dbtRunnerResult) -> dict[str, str]:
             continue
         name = node.name
         if node.resource_type == "unit_test":
-            name = f"{node.tested_node_unique_id.rsplit('.', 1)[-1]}::{node.name}"
+            # a unit test that errored is reported as its definition, which names the model
+            tested = getattr(node, "tested_node_unique_id", None)
+            model = tested.rsplit(".", 1)[-1] if tested else node.model
+            name = f"{model}::{node.name}"
         out[name] = str(node_result.status)
     return out
 

@@ -1,6 +1,32 @@
+{{
+    config(
+        materialized=replace_affected_materialization(),
+        incremental_strategy='replace_affected',
+        unique_key=['client_id', 'category', 'activity_date'],
+        on_schema_change='fail',
+        pre_hook="{{ prepare_affected_daily_keys() }}",
+        post_hook="{{ record_incremental_mark() }}"
+    )
+}}
+-- depends_on: {{ ref('int_document_versions') }}
+-- depends_on: {{ ref('accounting_status_to_insights_status') }}
+-- depends_on: {{ ref('category_url_slugs') }}
+-- depends_on: {{ ref('vat_filing_frequencies') }}
+-- depends_on: {{ ref('int_clients_current') }}
+
 -- One row per active client x category x activity date with at least one live document.
+--
+-- Merged on what changed (macros/incremental_marts.sql): an incremental build recomputes the
+-- client x category x activity date keys any version of a changed document had, and keeps
+-- every other row.
 with documents as (
-    select * from {{ ref('fct_documents') }}
+    select documents.* from {{ ref('fct_documents') }} as documents
+    {%- if is_incremental() %}
+    inner join {{ affected_relation(this) }} as affected
+        on documents.client_id = affected.client_id
+        and documents.category = affected.category
+        and documents.activity_date is not distinct from affected.activity_date
+    {%- endif %}
 ),
 
 categories as (

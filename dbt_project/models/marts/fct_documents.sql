@@ -1,6 +1,29 @@
+{{
+    config(
+        materialized=replace_affected_materialization(),
+        incremental_strategy='replace_affected',
+        unique_key='document_id',
+        on_schema_change='fail',
+        pre_hook="{{ prepare_affected_documents() }}",
+        post_hook="{{ record_incremental_mark() }}"
+    )
+}}
+-- depends_on: {{ ref('int_document_versions') }}
+-- depends_on: {{ ref('accounting_status_to_insights_status') }}
+-- depends_on: {{ ref('category_url_slugs') }}
+-- depends_on: {{ ref('vat_filing_frequencies') }}
+-- depends_on: {{ ref('int_clients_current') }}
+
 -- One row per live document of an active client.
+--
+-- Merged on what changed (macros/incremental_marts.sql): an incremental build recomputes the
+-- documents that may have changed since the last build (and the open ones when the as-of date
+-- moved, for their age) and keeps every other row.
 with documents as (
     select * from {{ ref('int_documents_classified') }}
+    {%- if is_incremental() %}
+    where document_id in (select document_id from {{ affected_relation(this) }})
+    {%- endif %}
 ),
 
 active_clients as (
