@@ -117,7 +117,10 @@ def run_measured(command: list[str], env: dict, log_file: Path) -> dict:
             code = process.wait()
     seconds = time.perf_counter() - started
     if code != 0:
-        raise SystemExit(f"failed ({code}): {' '.join(command)}; see {log_file}")
+        # the work folder is removed unless --keep: the cause must reach the console
+        tail = log_file.read_text(errors="replace").splitlines()[-40:]
+        raise SystemExit(f"failed ({code}): {' '.join(command)}\n"
+                         + "\n".join(tail) + f"\n(whole output: {log_file})")
     return {"seconds": round(seconds, 2), "peak_rss_bytes": sampler.peak}
 
 
