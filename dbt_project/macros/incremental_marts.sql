@@ -43,12 +43,15 @@
                                   identifier='_incremental_client_states')) }}
 {%- endmacro %}
 
-{#- The strategy: delete every row of an affected key, insert the recomputed rows. -#}
+{#- The strategy: delete every row of an affected key, insert the recomputed rows. With
+    `replace_from_column` (a date column), only the key's rows from the affected row's
+    `replace_from` on are replaced. -#}
 {% macro get_incremental_replace_affected_sql(arg_dict) -%}
     {%- set target_relation = arg_dict['target_relation'] -%}
     {%- set keys = arg_dict['unique_key'] -%}
     {%- if keys is string -%}{%- set keys = [keys] -%}{%- endif -%}
     {%- set columns = arg_dict['dest_columns'] | map(attribute='quoted') | join(', ') -%}
+    {%- set replace_from_column = config.get('replace_from_column') %}
     delete from {{ target_relation }}
     where exists (
         select 1 from {{ affected_relation(target_relation) }} as affected
@@ -56,6 +59,9 @@
             affected.{{ key }} is not distinct from {{ target_relation }}.{{ key }}
             {%- if not loop.last %} and {% endif %}
         {%- endfor %}
+        {%- if replace_from_column %}
+            and {{ target_relation }}.{{ replace_from_column }} >= affected.replace_from
+        {%- endif %}
     );
     insert into {{ target_relation }} ({{ columns }})
     select {{ columns }} from {{ arg_dict['temp_relation'] }};
@@ -103,6 +109,18 @@
     {{ return(rows[0]) }}
 {%- endmacro %}
 
+{#- The as-of date of this build as text, to compare with a mark's. -#}
+{% macro current_as_of_date_text() -%}
+    {{ return(run_query("select cast(" ~ as_of_date() ~ " as varchar)").columns[0].values()[0]) }}
+{%- endmacro %}
+
+{#- Whether this build's as-of instant is before the mark's. -#}
+{% macro as_of_moved_back(mark) -%}
+    {%- set query = "select cast('" ~ mark['as_of'] ~ "' as " ~ type_instant() ~ ") > "
+                    ~ as_of_timestamp() -%}
+    {{ return(run_query(query).columns[0].values()[0]) }}
+{%- endmacro %}
+
 {#- The documents that may have changed since the mark (see the top of this file). -#}
 {% macro changed_documents_sql(mark, model_name) -%}
     {%- set released = released_document_batches_after("cast('" ~ mark['log_extracted_at'] ~ "' as "
@@ -118,9 +136,9 @@
         or client_id in ({{ changed_clients_sql(model_name) }})
 {%- endmacro %}
 
-{% macro changed_clients_sql(model_name) -%}
+{% macro changed_clients_sql(model_name, client_state_sql=none) -%}
     select coalesce(current_state.client_id, stored.client_id)
-    from ({{ incremental_client_state_sql() }}) as current_state
+    from ({{ client_state_sql or incremental_client_state_sql() }}) as current_state
     full outer join (
         select client_id, client_state from {{ incremental_client_states_relation() }}
         where model = '{{ model_name }}'
@@ -144,7 +162,7 @@
         union
         select document_id from {{ this }}
         where client_id in ({{ changed_clients_sql(this.identifier) }})
-            {%- if mark['as_of_date'] != run_query("select cast(" ~ as_of_date() ~ " as varchar)").columns[0].values()[0] %}
+            {%- if mark['as_of_date'] != current_as_of_date_text() %}
             or open_age_days is not null
             {%- endif %}
         {%- endif %}
@@ -180,8 +198,9 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Post-hooks of a merged mart: its new mark and client states, in the build's transaction. -#}
-{% macro record_incremental_mark() -%}
+{#- Post-hooks of a merged mart: its new mark and client states (incremental_client_state_sql
+    unless the model passes its own), in the build's transaction. -#}
+{% macro record_incremental_mark(client_state_sql=none) -%}
     {%- if execute and config.get('materialized') == 'incremental' -%}
         {%- set marks = incremental_marks_relation() -%}
         {%- set states = incremental_client_states_relation() -%}
@@ -198,7 +217,7 @@
         delete from {{ states }} where model = '{{ this.identifier }}';
         insert into {{ states }}
         select '{{ this.identifier }}', client_id, client_state
-        from ({{ incremental_client_state_sql() }});
+        from ({{ client_state_sql or incremental_client_state_sql() }});
     {%- else -%}
         select 1
     {%- endif -%}

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from pipelines.simulator import SimClock
@@ -36,6 +37,8 @@ class History:
     relanded_file: Path | None = None
     builds: list[dict[str, str]] = field(default_factory=list)  # node -> status, per build
     build_ok: list[bool] = field(default_factory=list)
+    # per build: the backlog's keys and the first day each build recomputed (replace_from)
+    backlog_merges: list[pl.DataFrame] = field(default_factory=list)
 
 
 @pytest.fixture(scope="session")
@@ -73,6 +76,11 @@ def history(tmp_path_factory, small_world) -> History:
         build = result.incremental.dbt("build", landing_dir=result.landing, as_of=read_at)
         result.build_ok.append(build.success)
         result.builds.append(statuses(build))
+        result.backlog_merges.append(result.incremental.query(
+            "select keys.client_id, keys.category, affected.replace_from"
+            " from (select distinct client_id, category from marts.fct_client_backlog_daily) keys"
+            " left join main.fct_client_backlog_daily__affected affected"
+            " using (client_id, category)") if number else pl.DataFrame())
     return result
 
 

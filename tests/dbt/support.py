@@ -28,7 +28,7 @@ MARTS = (
     "fct_client_category_daily", "fct_client_backlog_daily", "mart_client_overview",
     "mart_vat_period_progress", "mart_team_member_workload", "mart_client_access_audit",
 )
-INCREMENTAL_MODELS = ("int_document_versions",)
+INCREMENTAL_MODELS = ("int_document_versions", "int_backlog_document_events")
 
 
 @contextlib.contextmanager

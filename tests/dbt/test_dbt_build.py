@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 import pytest
 import yaml
@@ -108,6 +110,28 @@ def test_the_history_covers_the_changes_an_incremental_run_must_handle(history):
     assert history.relanded_file is not None and history.relanded_file.exists()
     duplicates = landed.group_by("document_id", "updated_at").len().filter(pl.col("len") > 1)
     assert duplicates.height > 0, "no version was landed twice"
+
+
+def test_the_backlog_merge_recomputes_from_the_earliest_change_only(history):
+    """After the first build the backlog is merged: a client x category is recomputed from
+    the earliest day its documents' changes differ (or the new days), so no build replaces
+    every key whole, some keys are kept untouched or recomputed from a later day only, and
+    the changes of the history (new versions, a late commit, a re-opening) start days before
+    the as-of date. Together with test_incremental_runs_equal_a_full_refresh this shows the
+    merge, not a fallback to a full rebuild, gives the same figures."""
+    first_day = date(1, 1, 1)
+    reached_back = 0
+    for number, merges in enumerate(history.backlog_merges[1:], start=2):
+        assert merges.height > 0
+        whole = merges.filter(pl.col("replace_from") == first_day).height
+        assert whole < merges.height, f"build {number} recomputed all {whole} keys whole"
+        partial = merges.filter(pl.col("replace_from").is_null()
+                                | (pl.col("replace_from") > first_day))
+        assert partial.height > 0, f"build {number} kept no earlier day of any key"
+        dates = merges.filter(pl.col("replace_from") > first_day)["replace_from"]
+        if dates.len() and dates.n_unique() > 1:
+            reached_back += 1
+    assert reached_back > 0, "no build recomputed keys from different earliest days"
 
 
 @pytest.mark.parametrize("relation", [f"marts.{m}" for m in MARTS]
