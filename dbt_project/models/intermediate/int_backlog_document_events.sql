@@ -16,8 +16,8 @@
 -- depends_on: {{ ref('int_clients_current') }}
 
 -- What each document adds to the daily backlog (fct_client_backlog_daily) of its client x
--- category (OTHER excluded): one row per document x category x day on which it changes a
--- count. The open counts change by +1 on the first day a status interval is open at the end
+-- category (OTHER excluded): rows of changes per document, category and day (a day may hold
+-- several). The open counts change by +1 on the first day a status interval is open at the end
 -- of the day and by -1 on the first day it is not; an interval still open at the as-of
 -- instant has no end. The backlog's count on day D is the sum of the changes up to D.
 --
@@ -195,25 +195,26 @@ changes as (
 ),
 
 final as (
+    -- Not grouped per day: the backlog sums the rows anyway, and at 10M documents a group-by
+    -- over every document x day holds more state than the memory limit allows.
     select
         cast(document_id as {{ type_text() }}) as document_id,
         cast(client_id as {{ type_text() }}) as client_id,
         cast(category as {{ type_text() }}) as category,
         cast(event_date as date) as event_date,
-        cast(sum(accountant_change) as bigint) as accountant_change,
-        cast(sum(client_change) as bigint) as client_change,
-        cast(sum(received_count) as bigint) as received_count,
-        cast(sum(processed_count) as bigint) as processed_count,
-        cast(sum(reconstructed_accountant_change) as bigint) as reconstructed_accountant_change,
-        cast(sum(reconstructed_client_change) as bigint) as reconstructed_client_change,
-        bool_or(depends_on_as_of) as depends_on_as_of
+        cast(accountant_change as bigint) as accountant_change,
+        cast(client_change as bigint) as client_change,
+        cast(received_count as bigint) as received_count,
+        cast(processed_count as bigint) as processed_count,
+        cast(reconstructed_accountant_change as bigint) as reconstructed_accountant_change,
+        cast(reconstructed_client_change as bigint) as reconstructed_client_change,
+        depends_on_as_of
     from changes
     where event_date is not null
-    group by document_id, client_id, category, event_date
 )
 
 select * from final
--- a day whose changes cancel out adds nothing, unless it keeps the as-of flag of a document
+-- a row that changes nothing is left out, unless it keeps the as-of flag of a document
 where accountant_change <> 0 or client_change <> 0 or received_count <> 0
     or processed_count <> 0 or reconstructed_accountant_change <> 0
     or reconstructed_client_change <> 0 or depends_on_as_of
