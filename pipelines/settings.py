@@ -61,6 +61,9 @@ class Settings:
     serve_identity_header: str = "X-Forwarded-Email"
     serve_postgres_dsn: Secret | None = field(default=None, repr=False)
     duckdb_memory_limit: str = "3GB"  # the dbt build's and the publish's DuckDB memory bound
+    # dbt nodes run at once on DuckDB: they share its memory limit, and each query already
+    # uses every core
+    dbt_threads: int = 1
     # The storage format of the serving catalog file: BI tools bundle older DuckDB engines
     # (Metabase's DuckDB driver the 1.5 series), which cannot open the newest format.
     serving_duckdb_storage: str = "v1.5.0"
@@ -358,6 +361,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         serve_identity_header=_header_name(env),
         serve_postgres_dsn=_postgres_dsn(env, "INSIGHTS_SERVE_POSTGRES_DSN"),
         duckdb_memory_limit=_memory_limit(env),
+        dbt_threads=_int(env, "INSIGHTS_DBT_THREADS", 1, 1, 16),
         serving_duckdb_storage=_serving_storage(env),
         digest_deadline_days=_int(env, "INSIGHTS_DIGEST_DEADLINE_DAYS", 7, 0, 366),
         smtp=_smtp(env),

@@ -147,3 +147,13 @@ def test_the_duckdb_memory_limit_is_a_size():
     assert load_settings({"INSIGHTS_DUCKDB_MEMORY_LIMIT": "512MB"}).duckdb_memory_limit == "512MB"
     with pytest.raises(SettingsError, match="INSIGHTS_DUCKDB_MEMORY_LIMIT"):
         load_settings({"INSIGHTS_DUCKDB_MEMORY_LIMIT": "lots"})
+
+
+def test_dbt_builds_one_node_at_a_time_unless_told_and_the_vars_carry_it():
+    from pipelines.assets.warehouse import dbt_vars
+
+    assert load_settings({}).dbt_threads == 1
+    assert dbt_vars(load_settings({"INSIGHTS_DBT_THREADS": "2"}))["dbt_threads"] == "2"
+    for wrong in ("0", "two"):
+        with pytest.raises(SettingsError, match="INSIGHTS_DBT_THREADS"):
+            load_settings({"INSIGHTS_DBT_THREADS": wrong})

@@ -54,6 +54,7 @@ def dbt_vars(settings: Settings) -> dict[str, str]:
         "timezone": settings.timezone,
         "documents_url_template": settings.documents_url_template,
         "duckdb_memory_limit": settings.duckdb_memory_limit,
+        "dbt_threads": str(settings.dbt_threads),
     }
 
 
