@@ -96,14 +96,16 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Whether the events' replaced rows hand over exactly the change since the backlog's mark:
-    replaced at the backlog's mark, and the events built at this build's as-of and log. -#}
-{% macro backlog_hand_over_is_consistent(mark) -%}
+{#- Why the events' replaced rows do not hand over exactly the change since the backlog's mark
+    (replaced at that mark, the events built at this build's as-of and log), for the build
+    log; empty when they do. -#}
+{% macro backlog_hand_over_problem(mark) -%}
     {%- set events = ref('int_backlog_document_events') -%}
     {%- set since = replaced_since_relation(events) -%}
-    {%- if mark is none or not mark['rules_match']
-           or not table_exists(since) -%}
-        {{ return(false) }}
+    {%- if mark is none -%}{{ return("no mark of an earlier build") }}
+    {%- elif not mark['rules_match'] -%}{{ return("the rules changed") }}
+    {%- elif not table_exists(since) -%}
+        {{ return("int_backlog_document_events kept no replaced rows") }}
     {%- endif -%}
     {%- set events_mark = incremental_mark(events.identifier) -%}
     {%- set query -%}
@@ -121,19 +123,10 @@
             and '{{ events_mark["log_batch"] if events_mark else "" }}' = log.log_batch
             and '{{ events_mark["log_extracted_at"] if events_mark else "" }}' = log.log_extracted_at
     {%- endset -%}
-    {{ return(run_query(query).columns[0].values()[0] == 1) }}
-{%- endmacro %}
-
-{#- Why the hand-over is not consistent, for the build log. -#}
-{% macro backlog_hand_over_problem(mark) -%}
-    {%- set since = replaced_since_relation(ref('int_backlog_document_events')) -%}
-    {%- if mark is none -%}{{ return("no mark of an earlier build") }}
-    {%- elif not mark['rules_match'] -%}{{ return("the rules changed") }}
-    {%- elif not table_exists(since) -%}
-        {{ return("int_backlog_document_events kept no replaced rows") }}
-    {%- else -%}
+    {%- if run_query(query).columns[0].values()[0] != 1 -%}
         {{ return("int_backlog_document_events was not merged since this mart's last build") }}
     {%- endif -%}
+    {{ return("") }}
 {%- endmacro %}
 
 {#- Pre-hook of fct_client_backlog_daily: per client x category, the first day to recompute
@@ -145,9 +138,10 @@
         {%- set change_columns = 'client_id, category, event_date, accountant_change, client_change, '
             ~ 'received_count, processed_count, reconstructed_accountant_change, '
             ~ 'reconstructed_client_change' -%}
-        {%- set merge = backlog_hand_over_is_consistent(mark) -%}
+        {%- set problem = backlog_hand_over_problem(mark) -%}
+        {%- set merge = problem == "" -%}
         {%- do log(this.identifier ~ ": " ~ ("merged from the earliest changed day of each client x category"
-                   if merge else "every client x category recomputed (" ~ backlog_hand_over_problem(mark) ~ ")"),
+                   if merge else "every client x category recomputed (" ~ problem ~ ")"),
                    info=True) -%}
         create or replace table {{ affected_relation(this) }} as
         select client_id, category, min(replace_from) as replace_from
