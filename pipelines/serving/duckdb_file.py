@@ -9,11 +9,15 @@ are Parquet files in a fixed ring of three slot folders, each holding one publis
 generation):
 
     serving/generations/slot=<0|1|2>/<mart>__<schema hash>.parquet
-    serving/generations/current.parquet      the switch: which slot is served from when
+    serving/generations/current.csv          the switch: which slot is served from when
 
 Each view reads the slot the switch names, and the switch is decided by the query's
 transaction start (`now()`, the same for every view of a statement), so one statement never
-mixes two publishes. A publish:
+mixes two publishes. The switch is one CSV row read with declared columns, not Parquet: DuckDB
+reads a single Parquet file through more than one open within a statement (the footer, then
+the data), so a Parquet switch renamed over in between was read torn ("TProtocolException",
+"don't know what type") by DuckDB 2.0 and 1.5 alike; a CSV row read whole from one open is
+one switch or the other. A publish:
 1. writes the new generation into the slot that is neither served nor the one before it,
    file by file: each file is written under a hidden name and renamed over the slot's old
    file, so every path a reader may list always holds a complete Parquet file (a slot folder
@@ -53,7 +57,12 @@ from pipelines.serving.keys import keys_of, serving_keys
 
 MARTS_SCHEMA = "marts"
 GENERATIONS = "generations"
-SWITCH_FILE = "current.parquet"
+SWITCH_FILE = "current.csv"
+# the switch of the releases before, in Parquet; removed once the CSV switch is in force
+LEGACY_SWITCH_FILE = "current.parquet"
+SWITCH_COLUMNS = {"current_slot": "INTEGER", "previous_slot": "INTEGER",
+                  "current_generation": "VARCHAR", "previous_generation": "VARCHAR",
+                  "valid_from": "TIMESTAMPTZ"}
 SLOT_PREFIX = "slot="
 # the slot served, the one before it (statements that started before the switch), and the one
 # being written
@@ -118,20 +127,29 @@ def switch_path(serving_path: Path) -> Path:
     return generations_dir(serving_path) / SWITCH_FILE
 
 
+def _read_switch_sql(path: Path) -> str:
+    """The switch as a table, for any DuckDB: nothing is inferred from the file's content."""
+    columns = ", ".join(f"'{name}': '{kind}'" for name, kind in SWITCH_COLUMNS.items())
+    return (f"read_csv({_sql_string(str(path))}, header = true, auto_detect = false, "
+            f"columns = {{{columns}}})")
+
+
 def read_switch(serving_path: Path) -> dict | None:
     """The switch as last written: the served and the previous slot and generation, and from
-    when the served one counts."""
+    when the served one counts. During the upgrade from the Parquet switch, that one's."""
+    folder = generations_dir(serving_path)
     path = switch_path(serving_path)
-    if not path.exists():
-        return None
     with duckdb.connect() as con:
-        source = f"read_parquet({_sql_string(str(path))})"
-        if "current_slot" not in {name for (name, *_) in con.execute(
-                f"describe select * from {source}").fetchall()}:
-            return None  # a switch of the layout before slots: publish as if for the first time
-        row = con.execute(
-            "select current_slot, previous_slot, current_generation, previous_generation, "
-            f"valid_from from {source}").fetchone()
+        if path.exists():
+            source = _read_switch_sql(path)
+        elif (folder / LEGACY_SWITCH_FILE).exists():
+            source = f"read_parquet({_sql_string(str(folder / LEGACY_SWITCH_FILE))})"
+            if "current_slot" not in {name for (name, *_) in con.execute(
+                    f"describe select * from {source}").fetchall()}:
+                return None  # a switch of the layout before slots: publish as if the first
+        else:
+            return None
+        row = con.execute(f"select {', '.join(SWITCH_COLUMNS)} from {source}").fetchone()
     return dict(zip(("current_slot", "previous_slot", "current", "previous", "valid_from"),
                     row, strict=True))
 
@@ -168,32 +186,27 @@ def _write_slot(con: duckdb.DuckDBPyConnection, tables: list[str],
     return counts, files
 
 
-def _write_switch(con: duckdb.DuckDBPyConnection, folder: Path, slot: int, generation: str,
-                  previous: dict | None) -> datetime:
-    valid_from = datetime.now(UTC) + SWITCH_DELAY
+def _write_switch(folder: Path, current: tuple[int, str], previous: tuple[int, str],
+                  valid_from: datetime) -> None:
+    """Replace the switch: written whole under a hidden name, then renamed over the old one."""
     building = folder / _partial_name(SWITCH_FILE)
-    con.execute(
-        "copy (select ?::integer as current_slot, ?::integer as previous_slot, "
-        "?::varchar as current_generation, ?::varchar as previous_generation, "
-        "?::timestamptz as valid_from) "
-        f"to {_sql_string(str(building))} (format parquet)",
-        [slot, previous["current_slot"] if previous else slot,
-         generation, previous["current"] if previous else generation, valid_from])
+    row = (current[0], previous[0], current[1], previous[1],
+           valid_from.astimezone(UTC).isoformat())
+    building.write_text(",".join(SWITCH_COLUMNS) + "\n" + ",".join(map(str, row)) + "\n",
+                        encoding="utf-8")
     fsync_path(building)
     os.replace(building, folder / SWITCH_FILE)
     fsync_path(folder)
-    return valid_from
 
 
 def _view_sql(folder: Path, table: str, file_name: str) -> str:
     files = _sql_string(str(folder / f"{SLOT_PREFIX}*" / file_name))
-    switch = _sql_string(str(folder / SWITCH_FILE))
     return (
         f'create view {MARTS_SCHEMA}."{table}" as select * exclude (slot) '
         f"from read_parquet({files}, hive_partitioning = true, "
         "hive_types = {'slot': INTEGER}) "
         "where slot = (select case when now() >= valid_from then current_slot "
-        f"else previous_slot end from read_parquet({switch}))"
+        f"else previous_slot end from {_read_switch_sql(folder / SWITCH_FILE)})"
     )
 
 
@@ -250,10 +263,18 @@ def publish_duckdb(
         con.execute(f"attach {_sql_string(str(warehouse_path))} as warehouse (read_only)")
         counts, files = _write_slot(con, tables, slot_dir(folder, slot))
         con.execute("detach warehouse")
-        if previous is None:  # the first publish: the catalog's views need a switch to read
-            _write_switch(con, folder, slot, generation, None)
+        if not switch_path(serving_path).exists():
+            # a new home, or the upgrade from the Parquet switch: the new catalog's views need
+            # a switch in force to read, naming what is served now
+            served = previous or {"current_slot": slot, "previous_slot": slot,
+                                  "current": generation, "previous": generation}
+            _write_switch(folder, (served["current_slot"], served["current"]),
+                          (served["previous_slot"], served["previous"]), datetime.now(UTC))
         _write_catalog(serving_path, folder, files, storage_version)
-        valid_from = _write_switch(con, folder, slot, generation, previous)
+        valid_from = datetime.now(UTC) + SWITCH_DELAY
+        _write_switch(folder, (slot, generation),
+                      (previous["current_slot"], previous["current"]) if previous
+                      else (slot, generation), valid_from)
         if datetime.now(UTC) >= valid_from and log is not None:
             # a statement starting in between may have read the old switch for one view and
             # the new one for another: say so, the disk was that slow
@@ -272,6 +293,9 @@ def _remove_folders_of_older_layouts(folder: Path) -> None:
     # opened before the upgrade must reconnect)
     for path in folder.glob("generation=*"):
         shutil.rmtree(path, ignore_errors=True)
+    # the Parquet switch of the releases before: a connection opened before the upgrade fails
+    # on its next query and must reconnect, rather than go on showing the last publish before
+    (folder / LEGACY_SWITCH_FILE).unlink(missing_ok=True)
 
 
 def copy_marts_as_tables(serving_path: Path, target: Path, *, sorted_rows: bool = False) -> Path:

@@ -35,7 +35,7 @@ def test_publishes_go_round_the_ring_of_slots(published):
     assert len({s["current"] for s in switches}) == len(switches), "each publish is named"
     folder = generations_dir(serving)
     assert sorted(p.name for p in folder.iterdir()) == [
-        "current.parquet", *(f"slot={n}" for n in range(SLOTS))]
+        "current.csv", *(f"slot={n}" for n in range(SLOTS))]
     tables = {p.name for p in slot_dir(folder, 0).iterdir()}
     for slot in range(SLOTS):
         assert {p.name for p in slot_dir(folder, slot).iterdir()} == tables
@@ -117,9 +117,38 @@ def test_a_home_of_the_layout_before_slots_is_taken_over(published):
         con.execute("copy (select 'x' as current_generation, 'x' as previous_generation, "
                     "now() as valid_from, ['x'] as ring) "
                     f"to '{folder / 'current.parquet'}' (format parquet)")
+    (folder / "current.csv").unlink()
     assert read_switch(serving) is None
     publish_duckdb(warehouse, serving)
     assert not old.exists()
+    assert not (folder / "current.parquet").exists()
     assert read_switch(serving)["current_slot"] == 0
     with duckdb.connect(str(serving), read_only=True) as con:
         assert con.execute("select count(*) from marts.fct_documents").fetchone()[0] > 0
+
+
+def test_a_home_of_the_parquet_switch_is_taken_over_without_touching_its_served_slots(
+        published, published_firm):
+    """The release before this one switched with `current.parquet`: the first publish of this
+    one writes neither the slot it serves nor the one before, then removes that file."""
+    warehouse, serving, _ = published
+    folder = generations_dir(serving)
+    served = read_switch(serving)
+    (folder / "current.csv").unlink()
+    with duckdb.connect() as con:
+        con.execute(
+            "copy (select ?::integer as current_slot, ?::integer as previous_slot, "
+            "?::varchar as current_generation, ?::varchar as previous_generation, "
+            "?::timestamptz as valid_from) "
+            f"to '{folder / 'current.parquet'}' (format parquet)",
+            [served["current_slot"], served["previous_slot"], served["current"],
+             served["previous"], served["valid_from"]])
+    untouched = {p: p.stat().st_ino for slot in (served["current_slot"], served["previous_slot"])
+                 for p in slot_dir(folder, slot).glob("*.parquet")}
+    publish_duckdb(warehouse, serving)
+    switch = read_switch(serving)
+    assert switch["current_slot"] not in (served["current_slot"], served["previous_slot"])
+    assert switch["previous_slot"] == served["current_slot"]
+    assert {p: p.stat().st_ino for p in untouched} == untouched
+    assert not (folder / "current.parquet").exists()
+    assert marts(serving) == marts(published_firm.serving_path)
