@@ -3,7 +3,7 @@ unfinished serving generations.
 
 A publish builds `.insights.duckdb.<pid>-<id>.partial` (and DuckDB its `.partial.wal`) next
 to the serving file, `.<mart>__<hash>.parquet.<pid>-<id>.partial` in the slot of
-serving/generations it writes, and `.current.parquet.<pid>-<id>.partial` beside the slots, and
+serving/generations it writes, and `.current.csv.<pid>-<id>.partial` beside the slots, and
 renames each into place when complete; a kill -9 before the rename leaves them behind, never
 visible to readers but taking disk space. The next writer
 removes them, and only when that is safe: it holds the writer lock (every writer of these

@@ -18,6 +18,7 @@ import pytest
 
 from pipelines.refresh import run_refresh
 from pipelines.resources.client_spaces import ClientSpacesApi
+from pipelines.serving.duckdb_file import switch_path
 from tests.conftest import ANCHOR, make_settings, running_simulator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,7 +58,8 @@ def home(tmp_path, published_template) -> Path:
 def serving_fingerprint(home: Path) -> tuple:
     """The serving catalog's and the generation switch's inode and bytes: equal means nothing
     was published."""
-    paths = [home / "serving" / "insights.duckdb", home / "serving/generations/current.parquet"]
+    serving = home / "serving" / "insights.duckdb"
+    paths = [serving, switch_path(serving)]
     return tuple((path.stat().st_ino, hashlib.sha256(path.read_bytes()).hexdigest())
                  for path in paths)
 

@@ -22,7 +22,10 @@ def files(home: Path) -> list[str]:
 
 def sha(home: Path) -> str:
     """The serving catalog and the generation switch: equal means nothing was published."""
-    paths = [home / "serving" / "insights.duckdb", home / "serving/generations/current.parquet"]
+    from pipelines.serving.duckdb_file import switch_path
+
+    serving = home / "serving" / "insights.duckdb"
+    paths = [serving, switch_path(serving)]
     return hashlib.sha256(b"".join(path.read_bytes() for path in paths)).hexdigest()
 
 
