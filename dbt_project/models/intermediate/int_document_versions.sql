@@ -61,22 +61,18 @@ landings as (
 {% endif %}
 
 ranked_landings as (
+    -- Two sorts of the versions, not four: one orders each document's landings by version,
+    -- a version's latest landing first (a version landed twice keeps its latest landing, in
+    -- a full and an incremental run alike); the other orders the kept versions, and its
+    -- running start has the same partition and order.
     select
         *,
-        -- a version landed twice keeps its latest landing, in a full and an incremental run alike
-        row_number() over (
-            partition by document_id, updated_at
-            order by batch_id desc, extracted_at desc
-        ) as landing_rank
+        lag(updated_at) over landing_order is distinct from updated_at as is_latest_landing,
+        row_number() over landing_order = 1 as is_first_version
     from landings
-),
-
-versions as (
-    select
-        *,
-        row_number() over (partition by document_id order by updated_at) as version_number
-    from ranked_landings
-    where landing_rank = 1
+    window landing_order as (
+        partition by document_id order by updated_at, batch_id desc, extracted_at desc
+    )
 ),
 
 starts as (
@@ -86,21 +82,27 @@ starts as (
             -- a tombstone ends the document's status at its deletion
             when deleted_at is not null then deleted_at
             -- the first observed status holds from the document's arrival
-            when version_number = 1 then coalesce(received_at, accounting_status_changed_at, updated_at)
+            when is_first_version then coalesce(received_at, accounting_status_changed_at, updated_at)
             else coalesce(accounting_status_changed_at, updated_at)
         end as status_since
-    from versions
+    from ranked_landings
+    where is_latest_landing
 ),
 
-monotonic as (
+intervals as (
     select
         *,
+        row_number() over version_order as version_number,
         -- intervals never run backwards, even if a timestamp of a later version does
+        -- (the window spelled out: Spark takes no frame added to a named window)
         max(status_since) over (
             partition by document_id order by updated_at
             rows between unbounded preceding and current row
-        ) as valid_from
+        ) as valid_from,
+        lead(status_since) over version_order as next_status_since,
+        lead(updated_at) over version_order as next_updated_at
     from starts
+    window version_order as (partition by document_id order by updated_at)
 ),
 
 final as (
@@ -108,9 +110,12 @@ final as (
         {{ version_columns | join(', ') }},
         version_number,
         valid_from,
-        lead(valid_from) over (partition by document_id order by updated_at) as valid_to,
-        lead(updated_at) over (partition by document_id order by updated_at) as next_updated_at
-    from monotonic
+        -- the next version's start: its own status start, never before this one's
+        case
+            when next_updated_at is not null then greatest(valid_from, next_status_since)
+        end as valid_to,
+        next_updated_at
+    from intervals
 )
 
 select * from final
