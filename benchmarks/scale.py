@@ -58,8 +58,9 @@ GIB = 1024 ** 3
 # run next in their own `dbt test`, so both figures come from one pass.
 MODELS_ONLY = ("--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
 TARGETS = {
-    "full_build_over_handwritten": 3.0,
-    "incremental_over_full": 0.15,
+    # the targets of the platform-scale work (goals: 3x and 0.05)
+    "full_build_over_handwritten": 5.0,
+    "incremental_over_full": 0.10,
     "dashboard_p95_ms": 100.0,
     "peak_memory_gib": 6.0,
     "extraction_ratio": 0.5,
@@ -609,7 +610,8 @@ ROWS = [
     ("extraction: pipeline / download-and-parse", "extraction_ratio", "", "extraction_ratio"),
     ("extraction: pipeline documents/s", "extraction_pipeline_documents_per_second", "/s", None),
 ]
-TARGET_TEXT = {"full_build_over_handwritten": "≤ 3x at 10M", "incremental_over_full": "< 0.15",
+TARGET_TEXT = {"full_build_over_handwritten": "≤ 5x at 10M (goal 3x)",
+               "incremental_over_full": "≤ 0.10 at 10M (goal 0.05)",
                "peak_memory_gib": "< 6 GiB at 10M", "dashboard_p95_ms": "< 100 ms at 10M",
                "extraction_ratio": "≥ 0.5"}
 # Figures that should grow about linearly (10x from 1M to 10M); ratios should stay flat.
@@ -624,7 +626,7 @@ def passes(key: str, value) -> bool | None:
     target = TARGETS[key]
     if key == "extraction_ratio":
         return value >= target
-    if key == "full_build_over_handwritten":
+    if key in ("full_build_over_handwritten", "incremental_over_full"):
         return value <= target
     return value < target
 
