@@ -14,10 +14,10 @@ generation):
 Each view reads the slot the switch names, and the switch is decided by the query's
 transaction start (`now()`, the same for every view of a statement), so one statement never
 mixes two publishes. The switch is one CSV row read with declared columns, not Parquet: DuckDB
-reads a single Parquet file through more than one open within a statement (the footer, then
-the data), so a Parquet switch renamed over in between was read torn ("TProtocolException",
-"don't know what type") by DuckDB 2.0 and 1.5 alike; a CSV row read whole from one open is
-one switch or the other. A publish:
+evidently reads a single Parquet file through more than one open within a statement (the
+footer, then the data), since a Parquet switch renamed over as fast as possible was read
+torn ("TProtocolException", "don't know what type") by DuckDB 2.0 and 1.5 alike; a CSV row
+read whole from one open is one switch or the other. A publish:
 1. writes the new generation into the slot that is neither served nor the one before it,
    file by file: each file is written under a hidden name and renamed over the slot's old
    file, so every path a reader may list always holds a complete Parquet file (a slot folder
