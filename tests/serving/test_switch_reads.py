@@ -1,8 +1,8 @@
 """A statement reads the serving switch whole while a publish replaces it.
 
-DuckDB reads one Parquet file through more than one open within a statement, so a Parquet
-switch renamed over at the wrong moment was read torn ("TProtocolException", "don't know what
-type": a request of `insights serve` failed in CI). The switch is a CSV row now
+DuckDB evidently reads one Parquet file through more than one open within a statement: a
+Parquet switch renamed over at the wrong moment was read torn ("TProtocolException",
+"don't know what type": a request of `insights serve` failed in CI). The switch is a CSV row now
 (serving/duckdb_file.py). Here a second process replaces the switch as fast as it can while
 this one reads the marts through the catalog; the control does the same with a Parquet switch
 and shows that the reads do catch a torn file.
