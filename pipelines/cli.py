@@ -364,6 +364,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def entry() -> None:
+    """The console script: `main` in a process tuned for a short life (short_lived.py)."""
+    from pipelines.short_lived import collect_less_often, skip_the_final_collection
+
+    collect_less_often()
+    code = main()
+    skip_the_final_collection()
+    sys.exit(code)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # Great Expectations imports pyspark (installed for the Spark target), which warns about

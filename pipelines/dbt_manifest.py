@@ -26,10 +26,12 @@ _SOURCE_FOLDERS = ("models", "macros", "seeds", "tests", "snapshots", "analyses"
 
 
 def _dbt_executable() -> str:
-    """The dbt entry point installed with this interpreter's packages (PATH plays no part)."""
-    candidates = [Path(sys.executable).parent / "dbt",  # <venv>/bin/python -> <venv>/bin/dbt
-                  Path(sysconfig.get_path("scripts")) / "dbt"]  # the environment's scripts dir
-    found = next((c for c in candidates if c.is_file()), candidates[0])
+    """This project's dbt entry point (`insights-dbt`, pipelines/dbt_process.py) installed with
+    this interpreter's packages, else the plain `dbt` script beside it (PATH plays no part)."""
+    folders = [Path(sys.executable).parent,  # <venv>/bin/python -> <venv>/bin/
+               Path(sysconfig.get_path("scripts"))]  # the environment's scripts dir
+    candidates = [folder / name for name in ("insights-dbt", "dbt") for folder in folders]
+    found = next((c for c in candidates if c.is_file()), folders[0] / "dbt")
     return str(found)
 
 

@@ -26,7 +26,7 @@ def test_workspace_loads_as_dagster_dev_does_without_credentials_or_the_venv_on_
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-3000:]
     assert "client_insights" in output
-    assert f"{VENV_BIN / 'dbt'} --quiet parse" in output  # the parse ran, with our dbt
+    assert f"{VENV_BIN / 'insights-dbt'} --quiet parse" in output  # the parse ran, with our dbt
 
 
 def test_definitions_hold_every_landing_asset_and_the_refresh_job():

@@ -55,3 +55,18 @@ def test_the_web_page_loads_without_the_pipeline():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_great_expectations_loads_without_scipy_stats_which_still_loads_when_used():
+    done = _run_python(
+        "import sys\n"
+        "from pipelines.checks.gx_suites import _batch_definition, validate_frame\n"
+        "import polars as pl\n"
+        "_batch_definition()\n"
+        "print(type(sys.modules['scipy.stats']).__name__)\n"
+        "from scipy import stats\n"
+        "print(round(float(stats.entropy([0.5, 0.5], [0.9, 0.1])), 4))\n"
+        "print(type(sys.modules['scipy.stats']).__name__)\n"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["_LazyModule", "0.5108", "module"]
