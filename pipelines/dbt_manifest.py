@@ -17,9 +17,10 @@ import sysconfig
 from importlib import metadata
 from pathlib import Path
 
-from dagster_dbt import DbtCliResource, DbtProject, DbtProjectPreparer
 from dagster_shared.record import replace
 from packaging import version
+
+from pipelines.dagster_dbt_api import DbtCliResource, DbtProject, DbtProjectPreparer
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 _SOURCE_FOLDERS = ("models", "macros", "seeds", "tests", "snapshots", "analyses")

@@ -15,9 +15,9 @@ from typing import Any
 
 import dagster as dg
 import duckdb
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
 from pipelines.as_of import DBT_AS_OF_ENV, MissingAsOf, rfc3339, run_as_of
+from pipelines.dagster_dbt_api import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 from pipelines.dbt_manifest import dbt_cli, dbt_project
 from pipelines.held_batches import HoldStore
 from pipelines.resources.settings_resource import InsightsSettings
