@@ -201,16 +201,23 @@ def find_reopen(world, after: datetime, before: datetime):
 
 
 def table_differences(left: Path, right: Path, relation: str) -> tuple[int, int, int]:
-    """(rows, rows only in left, rows only in right) of one relation in two warehouses."""
+    """(rows, rows only in left, rows only in right) of one relation in two warehouses.
+
+    Columns are matched by name (a column added to an existing table comes last); both sides
+    must have the same ones."""
     with duckdb.connect() as connection:
         connection.execute(f"attach '{left}' as l (read_only)")
         connection.execute(f"attach '{right}' as r (read_only)")
         rows = connection.execute(f"select count(*) from l.{relation}").fetchall()[0][0]
+        names = {side: [column[0] for column in connection.execute(
+            f"select * from {side}.{relation} limit 0").description] for side in ("l", "r")}
+        assert sorted(names["l"]) == sorted(names["r"]), f"{relation}: columns differ: {names}"
+        columns = ", ".join(f'"{name}"' for name in names["l"])
 
         def only_in(first: str, second: str) -> int:
             return connection.execute(
-                f"select count(*) from (select * from {first}.{relation}"
-                f" except all select * from {second}.{relation})"
+                f"select count(*) from (select {columns} from {first}.{relation}"
+                f" except all select {columns} from {second}.{relation})"
             ).fetchall()[0][0]
 
         only_left, only_right = only_in("l", "r"), only_in("r", "l")

@@ -76,6 +76,8 @@ open_intervals as (
 -- - first seen waiting for the client, deleted, or without a status: as observed.
 -- A document re-opened before it was first observed is still counted open throughout.
 first_versions as (
+    -- created_at comes with the version log: a join back to the landing here read every
+    -- landed file on every run, the backlog's largest cost at 10M documents
     select
         *,
         -- the reconstruction never reaches into the next observed version
@@ -84,16 +86,6 @@ first_versions as (
     where version_number = 1
         and deleted_at is null
         and received_at is not null
-),
-
-created as (
-    -- created_at is the same in every version; only first versions need it
-    select landed.document_id, min(landed.created_at) as created_at
-    from {{ ref('stg_landing__documents') }} as landed
-    inner join first_versions
-        on landed.document_id = first_versions.document_id
-        and landed.updated_at = first_versions.updated_at
-    group by landed.document_id
 ),
 
 reconstructed as (
@@ -114,11 +106,9 @@ reconstructed as (
         on first_versions.accounting_status = status_map.accounting_status
     inner join categories
         on first_versions.category = categories.category
-    left join created
-        on first_versions.document_id = created.document_id
     where (
             status_map.insights_status = 'processed'
-            and not coalesce(created.created_at >= first_versions.processed_at, false)
+            and not coalesce(first_versions.created_at >= first_versions.processed_at, false)
         ) or (
             status_map.insights_status = 'accountant_action_needed'
             and first_versions.accounting_status_changed_at > first_versions.received_at

@@ -22,12 +22,22 @@
 {%- set version_columns = [
     'document_id', 'client_id', 'category', 'document_type', 'issue_date', 'received_at',
     'received_date', 'accounting_status', 'accounting_status_changed_at', 'processed_at',
-    'processed_date', 'processed_by', 'updated_at', 'deleted_at', 'batch_id', 'extracted_at'
+    'processed_date', 'processed_by', 'created_at', 'updated_at', 'deleted_at', 'batch_id',
+    'extracted_at'
 ] %}
+{#- A log written before a column was kept lacks it (append_new_columns adds it empty): that
+    one run reads every landing, and the merge fills the column in every row. -#}
+{%- set reads_new_landings_only = is_incremental() %}
+{%- if reads_new_landings_only and execute %}
+    {%- set logged_columns = adapter.get_columns_in_relation(this)
+        | map(attribute='name') | map('lower') | list %}
+    {%- set reads_new_landings_only = version_columns | reject('in', logged_columns)
+        | list | length == 0 %}
+{%- endif %}
 
 with
 
-{% if is_incremental() %}
+{% if reads_new_landings_only %}
 {%- set released_batches = released_document_batches(this) %}
 new_landings as (
     -- The landing zone is append-only and batch ids sort by time: only batches landed after
